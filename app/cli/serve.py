@@ -1,0 +1,41 @@
+"""``ecomap serve``: the API and the 创新生态云图 pages."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import typer
+import uvicorn
+
+from app.cli.common import console, fail, settings
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(
+    host: str = typer.Option(None, help="Address to bind (default ECOMAP_HOST, 127.0.0.1)."),
+    port: int = typer.Option(None, help="Port (default ECOMAP_PORT, 8000)."),
+    workers: int = typer.Option(1, min=1, max=32, help="Worker processes."),
+) -> None:
+    """Serve the API (/api, OpenAPI at /docs) and the map."""
+    s = settings()
+    host, port = host or s.host, port or s.port
+    if not _is_loopback(host) and not s.api_keys:
+        fail(f"Refusing to bind {host}: it is not a loopback address and no API keys are configured. "
+             "Set ECOMAP_API_KEYS (e.g. 'longsecretkey:editor') or bind 127.0.0.1.", 2)
+    with s.open_store() as store:
+        store.setup_schema()
+    console.print(f"创新生态云图 serving on [bold]http://{host}:{port}/[/]  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="warning")
+
+
+def register(cli: typer.Typer) -> None:
+    cli.command()(serve)

@@ -1,0 +1,41 @@
+"""The FastAPI application: routers from ``app.routes``, the store opened once per process."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app import routes
+from app.errors import install_error_handlers
+from app.settings import Settings, load_settings
+from graph.store import GraphStore
+
+
+def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
+    """Build the app. A given ``store`` is used as is (and left open); otherwise one is opened
+    from ``settings`` at start-up and closed at shutdown."""
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        owned = store is None
+        app.state.store = store if store is not None else settings.open_store()
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.store.close()
+
+    app = FastAPI(title="创新生态云图 API", version="0.1.0", lifespan=lifespan,
+                  description="Graph API of the 六新 innovation ecosystem: entities, neighbourhoods, paths, "
+                  "cluster ecosystems, saved Cypher queries and exports.")
+    app.state.settings = settings
+    if store is not None:
+        app.state.store = store
+    install_error_handlers(app)
+    for module in sorted(pkgutil.iter_modules(routes.__path__), key=lambda m: m.name):
+        app.include_router(importlib.import_module(f"{routes.__name__}.{module.name}").router)
+    return app

@@ -1,0 +1,1 @@
+"""API route modules; each defines ``router`` and is included by ``app.main``."""

@@ -1,0 +1,136 @@
+"""All configuration, read once from the environment and `.env`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from graph.store import DEFAULT_ROW_CAP, DEFAULT_TIMEOUT_MS, GraphStore
+
+
+class Backend(StrEnum):
+    EMBEDDED = "embedded"
+    FALKORDB = "falkordb"
+    NEO4J = "neo4j"
+
+
+class Role(StrEnum):
+    VIEWER = "viewer"
+    ANALYST = "analyst"
+    EDITOR = "editor"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name, name.lower())
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      populate_by_name=True)
+
+    backend: Backend = Field(Backend.EMBEDDED, validation_alias=_env("ECOMAP_BACKEND"))
+    data_dir: Path = Field(Path("./data"), validation_alias=_env("ECOMAP_DATA_DIR"))
+    graph: str = Field("ecomap", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
+                       validation_alias=_env("ECOMAP_GRAPH"))
+    falkordb_url: str | None = Field(None, validation_alias=_env("ECOMAP_FALKORDB_URL"))
+    neo4j_uri: str | None = Field(None, validation_alias=_env("NEO4J_URI"))
+    neo4j_user: str = Field("neo4j", validation_alias=_env("NEO4J_USER"))
+    neo4j_password: str | None = Field(None, validation_alias=_env("NEO4J_PASSWORD"))
+    neo4j_database: str = Field("neo4j", validation_alias=_env("NEO4J_DATABASE"))
+    host: str = Field("127.0.0.1", validation_alias=_env("ECOMAP_HOST"))
+    port: int = Field(8000, ge=1, le=65535, validation_alias=_env("ECOMAP_PORT"))
+    api_keys_raw: str = Field("", validation_alias=_env("ECOMAP_API_KEYS"))
+    query_timeout_ms: int = Field(DEFAULT_TIMEOUT_MS, ge=10, le=600_000,
+                                  validation_alias=_env("ECOMAP_QUERY_TIMEOUT_MS"))
+    row_cap: int = Field(DEFAULT_ROW_CAP, ge=1, le=10_000_000, validation_alias=_env("ECOMAP_ROW_CAP"))
+
+    @field_validator("falkordb_url")
+    @classmethod
+    def _url(cls, v: str | None) -> str | None:
+        if v and not v.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return v or None
+
+    @field_validator("neo4j_uri")
+    @classmethod
+    def _neo4j_uri(cls, v: str | None) -> str | None:
+        schemes = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
+        if v and not v.startswith(schemes):
+            raise ValueError(f"must start with one of {', '.join(schemes)}")
+        return v or None
+
+    @field_validator("api_keys_raw")
+    @classmethod
+    def _keys(cls, v: str) -> str:
+        parse_api_keys(v)
+        return v
+
+    @cached_property
+    def api_keys(self) -> dict[str, Role]:
+        return parse_api_keys(self.api_keys_raw)
+
+    def open_store(self) -> GraphStore:
+        """Connect to the configured backend (starting the embedded server if needed)."""
+        limits = {"timeout_ms": self.query_timeout_ms, "row_cap": self.row_cap}
+        if self.backend is Backend.NEO4J:
+            from graph.neo4j_store import Neo4jStore
+
+            if not self.neo4j_uri or self.neo4j_password is None:
+                raise ConfigError("ECOMAP_BACKEND=neo4j needs NEO4J_URI and NEO4J_PASSWORD to be set.")
+            return Neo4jStore(self.neo4j_uri, self.neo4j_user, self.neo4j_password, self.neo4j_database,
+                              **limits)
+        from graph.falkor import FalkorStore
+
+        if self.backend is Backend.FALKORDB:
+            if not self.falkordb_url:
+                raise ConfigError("ECOMAP_BACKEND=falkordb needs ECOMAP_FALKORDB_URL (e.g. redis://localhost:6379).")
+            return FalkorStore(self.graph, url=self.falkordb_url, **limits)
+        return FalkorStore(self.graph, server=self.embedded_server(), **limits)
+
+    def embedded_server(self):
+        from graph.embedded import EmbeddedServer
+
+        return EmbeddedServer(self.data_dir)
+
+
+class ConfigError(Exception):
+    """Configuration that cannot work; the message names the variable to fix."""
+
+
+_FIELD_TO_ENV = {name: (f.validation_alias.choices[0] if isinstance(f.validation_alias, AliasChoices) else name)
+                 for name, f in Settings.model_fields.items()}
+
+
+def parse_api_keys(raw: str) -> dict[str, Role]:
+    """``ECOMAP_API_KEYS`` is a comma-separated list of ``key:role`` (role defaults to viewer)."""
+    keys: dict[str, Role] = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        key, _, role = item.partition(":")
+        if len(key) < 8:
+            raise ValueError(f"key {key[:3]!r}… is shorter than 8 characters")
+        try:
+            keys[key] = Role(role or Role.VIEWER)
+        except ValueError:
+            raise ValueError(f"unknown role {role!r}; use one of {', '.join(r.value for r in Role)}") from None
+    return keys
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; an invalid value raises ``ConfigError`` naming the variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else "?"
+            env = _FIELD_TO_ENV.get(field, field)
+            problems.append(f"{env}: {err['msg']} (got {err.get('input')!r})")
+        raise ConfigError("Invalid configuration — " + "; ".join(problems)) from None

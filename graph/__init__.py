@@ -1,0 +1,1 @@
+"""Graph layer: ontology, backend-neutral result model, store backends, analytics."""

@@ -1,0 +1,222 @@
+"""FalkorDB backend: the embedded server (see ``graph.embedded``) or a remote one by URL."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+import redis
+from falkordb import FalkorDB
+from falkordb.edge import Edge as FEdge
+from falkordb.node import Node as FNode
+from falkordb.path import Path as FPath
+
+from graph.embedded import EmbeddedServer
+from graph.errors import (
+    ConstraintViolation,
+    CypherSyntaxError,
+    QueryError,
+    QueryTimeout,
+    ReadOnlyViolation,
+    StoreUnavailable,
+)
+from graph.model import Node, Path, QueryResult, Relationship
+from graph.ontology import ENTITY_LABEL, INDEXED_PROPERTIES, NODE_TYPES
+from graph.store import GraphStore
+
+_SYNTAX = re.compile(r"errMsg: (?P<msg>.*?) line: (?P<line>\d+), column: (?P<col>\d+)", re.S)
+_COUNTERS = ("nodes_created", "nodes_deleted", "relationships_created", "relationships_deleted",
+             "properties_set", "properties_removed", "labels_added", "labels_removed",
+             "indices_created", "indices_deleted")
+
+
+class FalkorStore(GraphStore):
+    backend = "falkordb"
+
+    def __init__(self, graph: str, *, url: str | None = None, server: EmbeddedServer | None = None,
+                 **limits: Any) -> None:
+        super().__init__(**limits)
+        if (url is None) == (server is None):
+            raise ValueError("give exactly one of url (remote) or server (embedded)")
+        self.graph_name = graph
+        self.url = url
+        self.server = server
+        self._db: FalkorDB | None = None
+        self._connect()
+
+    @property
+    def where(self) -> str:
+        return self.url if self.url else f"unix socket {self.server.socket}"
+
+    def _connect(self) -> None:
+        try:
+            if self.server is not None:
+                socket = self.server.ensure_running()
+                self._db = FalkorDB(unix_socket_path=socket)
+            else:
+                self._db = FalkorDB.from_url(self.url)
+            self._db.connection.ping()
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            raise StoreUnavailable(
+                f"Cannot reach FalkorDB: {exc}. Check that the server runs and ECOMAP_FALKORDB_URL is right.",
+                tried=self.where,
+            ) from exc
+        self._graph = self._db.select_graph(self.graph_name)
+        if not self._db.connection.exists(self.graph_name):
+            # Reads on a graph key that does not exist yet fail in FalkorDB; create it empty.
+            self._graph.query("RETURN 0")
+
+    # -- queries -------------------------------------------------------------------------
+    def _run(self, cypher: str, params: dict[str, Any], *, read_only: bool, timeout_ms: int,
+             row_cap: int) -> QueryResult:
+        try:
+            raw = self._call(cypher, params, read_only, timeout_ms)
+        except (redis.ConnectionError, redis.TimeoutError, OSError):
+            if self.server is None:
+                raise StoreUnavailable("FalkorDB stopped answering; retry when it is back.",
+                                       tried=self.where) from None
+            # The embedded server died (crash, kill -9): start it again and retry once.
+            self._connect()
+            raw = self._call(cypher, params, read_only, timeout_ms)
+        rows = raw.result_set or []
+        truncated = len(rows) > row_cap
+        rows = rows[:row_cap]
+        columns = [h[1] if isinstance(h, list | tuple) else h for h in (raw.header or [])]
+        columns = [c.decode() if isinstance(c, bytes) else c for c in columns]
+        counters = {name: int(getattr(raw, name)) for name in _COUNTERS}
+        return QueryResult(columns=columns, rows=self._convert_rows(rows), counters=counters,
+                           truncated=truncated)
+
+    def _call(self, cypher: str, params: dict[str, Any], read_only: bool, timeout_ms: int):
+        try:
+            if read_only:
+                return self._graph.ro_query(cypher, params=params or None, timeout=int(timeout_ms))
+            return self._graph.query(cypher, params=params or None, timeout=int(timeout_ms))
+        except redis.ResponseError as exc:
+            raise _translate(str(exc), timeout_ms) from None
+
+    # -- conversion ----------------------------------------------------------------------
+    def _convert_rows(self, rows: list[list[Any]]) -> list[list[Any]]:
+        internal_ids: dict[int, str] = {}
+        missing: set[int] = set()
+
+        def scan(v: Any) -> None:
+            if isinstance(v, FNode):
+                internal_ids[v.id] = v.properties.get("id", f"_{v.id}")
+            elif isinstance(v, FEdge):
+                missing.update((v.src_node, v.dest_node))
+            elif isinstance(v, FPath):
+                for n in v.nodes():
+                    scan(n)
+                for e in v.edges():
+                    scan(e)
+            elif isinstance(v, list | tuple):
+                for x in v:
+                    scan(x)
+            elif isinstance(v, dict):
+                for x in v.values():
+                    scan(x)
+
+        scan(rows)
+        missing -= internal_ids.keys()
+        if missing:
+            lookup = self._graph.ro_query("MATCH (n) WHERE id(n) IN $ids RETURN id(n), n.id",
+                                          params={"ids": sorted(missing)})
+            for internal, business in lookup.result_set:
+                internal_ids[internal] = business if business is not None else f"_{internal}"
+
+        def convert(v: Any) -> Any:
+            if isinstance(v, FNode):
+                labels = tuple(v.labels or ())
+                return Node(id=internal_ids[v.id], labels=labels, properties=dict(v.properties))
+            if isinstance(v, FEdge):
+                return Relationship(type=v.relation, start=internal_ids[v.src_node],
+                                    end=internal_ids[v.dest_node], properties=dict(v.properties))
+            if isinstance(v, FPath):
+                return Path(nodes=tuple(convert(n) for n in v.nodes()),
+                            relationships=tuple(convert(e) for e in v.edges()))
+            if isinstance(v, list | tuple):
+                return [convert(x) for x in v]
+            if isinstance(v, dict):
+                return {k: convert(x) for k, x in v.items()}
+            return v
+
+        return [[convert(v) for v in row] for row in rows]
+
+    # -- schema, version, admin ----------------------------------------------------------
+    def setup_schema(self) -> None:
+        existing = {(row[0], tuple(row[1])) for row in
+                    self.read("CALL db.indexes() YIELD label, properties RETURN label, properties").rows}
+        wanted = [(ENTITY_LABEL, "id")]
+        wanted += [(t.label, prop) for t in NODE_TYPES for prop in ("id", *INDEXED_PROPERTIES)]
+        for label, prop in wanted:
+            if (label, (prop,)) not in existing:
+                # Labels and properties come from the ontology module, never from user input.
+                self.write(f"CREATE INDEX FOR (n:{label}) ON (n.{prop})")
+        self._ensure_unique_id()
+
+    def _ensure_unique_id(self) -> None:
+        def constraints() -> dict[str, str]:
+            rows = self.read("CALL db.constraints() YIELD type, label, properties, status "
+                             "RETURN type, label, properties, status").rows
+            return {row[1]: row[3] for row in rows if row[0] == "UNIQUE" and row[2] == ["id"]}
+
+        if ENTITY_LABEL not in constraints():
+            try:
+                self._db.connection.execute_command(
+                    "GRAPH.CONSTRAINT", "CREATE", self.graph_name, "UNIQUE", "NODE", ENTITY_LABEL,
+                    "PROPERTIES", "1", "id")
+            except redis.ResponseError as exc:
+                raise ConstraintViolation(
+                    f"Cannot enforce unique ids: {exc}. The graph already holds duplicate ids; "
+                    "export it, fix the duplicates and reload.") from None
+        deadline = time.monotonic() + 60
+        while (status := constraints().get(ENTITY_LABEL)) != "OPERATIONAL":
+            if status == "FAILED" or time.monotonic() > deadline:
+                raise ConstraintViolation(
+                    "The unique-id constraint could not be built (duplicate ids in the graph?).")
+            time.sleep(0.05)
+
+    @property
+    def _version_key(self) -> str:
+        return f"ecomap:version:{self.graph_name}"
+
+    def version(self) -> int:
+        return int(self._db.connection.get(self._version_key) or 0)
+
+    def _bump_version(self) -> None:
+        self._db.connection.incr(self._version_key)
+
+    def clear(self) -> None:
+        try:
+            self._graph.delete()
+        except redis.ResponseError as exc:
+            raise QueryError(f"Could not delete graph {self.graph_name}: {exc}") from None
+        self._graph.query("RETURN 0")
+        self.setup_schema()
+        self._bump_version()
+
+    def ping(self) -> None:
+        try:
+            self._db.connection.ping()
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            raise StoreUnavailable(f"FalkorDB does not answer: {exc}", tried=self.where) from None
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.connection.close()
+            self._db = None
+
+
+def _translate(message: str, timeout_ms: int) -> Exception:
+    """Turn a FalkorDB error reply into the project's exception type."""
+    if "timed out" in message.lower():
+        return QueryTimeout(timeout_ms)
+    if "read-only queries" in message or "read only" in message.lower():
+        return ReadOnlyViolation(message)
+    if "constraint violation" in message.lower():
+        return ConstraintViolation(f"{message}. Each id must be unique across the graph.")
+    if match := _SYNTAX.search(message):
+        return CypherSyntaxError(match["msg"].strip(), int(match["line"]), int(match["col"]))
+    return QueryError(f"The store rejected the query: {message}")
