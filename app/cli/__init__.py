@@ -17,7 +17,7 @@ cli = typer.Typer(
 )
 
 for module in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-    if module.name != "common":
+    if module.name != "common" and not module.name.startswith("_"):
         importlib.import_module(f"{__name__}.{module.name}").register(cli)
 
 

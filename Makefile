@@ -1,0 +1,46 @@
+# Two entry points on a fresh machine: `make run` and `make test` (see README).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test lint bench-quick browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+## run: set up, start the embedded store, load the curated dataset if the store is empty, serve the map
+run: $(VENV)/.installed
+	$(BIN)/ecomap serve
+
+## browser: Debian's Chromium for the browser tests (never a downloaded browser build)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+## test: set up, lint, and run the whole suite (embedded store, plus a loopback FalkorDB server
+## for the remote-backend conformance run; Neo4j too when NEO4J_URI is set)
+test: $(VENV)/.installed-test browser lint
+	$(BIN)/python -m tests.remote_falkordb $(BIN)/pytest $(PYTEST_ARGS)
+
+bench-quick: $(VENV)/.installed-test
+	$(BIN)/python bench/load.py --quick
+	$(BIN)/python bench/api.py --quick
+	$(BIN)/python bench/analytics.py --quick
+	$(BIN)/python bench/map.py --quick
+
+clean:
+	-$(BIN)/ecomap store stop
+	rm -rf $(VENV) data test-artifacts
