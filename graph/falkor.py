@@ -26,6 +26,7 @@ from graph.ontology import ENTITY_LABEL, INDEXED_PROPERTIES, NODE_TYPES
 from graph.store import GraphStore
 
 _SYNTAX = re.compile(r"errMsg: (?P<msg>.*?) line: (?P<line>\d+), column: (?P<col>\d+)", re.S)
+_SOCKET_TIMEOUT_S = 660  # above the longest query time limit settings allow; the server enforces the limit
 _COUNTERS = ("nodes_created", "nodes_deleted", "relationships_created", "relationships_deleted",
              "properties_set", "properties_removed", "labels_added", "labels_removed",
              "indices_created", "indices_deleted")
@@ -53,9 +54,9 @@ class FalkorStore(GraphStore):
         try:
             if self.server is not None:
                 socket = self.server.ensure_running()
-                self._db = FalkorDB(unix_socket_path=socket)
+                self._db = FalkorDB(unix_socket_path=socket, socket_timeout=_SOCKET_TIMEOUT_S)
             else:
-                self._db = FalkorDB.from_url(self.url)
+                self._db = FalkorDB.from_url(self.url, socket_timeout=_SOCKET_TIMEOUT_S, socket_connect_timeout=5)
             self._db.connection.ping()
         except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
             raise StoreUnavailable(

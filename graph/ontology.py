@@ -197,7 +197,8 @@ _ORGS = ("Enterprise", "Institution", "Platform", "FinancialInstitution", "Agenc
 _ACTORS = _ORGS + ("Park", "Product", "Project", "Cluster")
 _ANY = tuple(t.label for t in NODE_TYPES if t.label not in ("Source", "Category"))
 _SUPPORTED = ("Cluster", "ChainLink", "Enterprise", "Institution", "Platform", "Park", "Project",
-              "Product", "Technology", "Infrastructure", "Region", "Person", "Category", "Policy")
+              "Product", "Technology", "Infrastructure", "Region", "Person", "Category", "Policy",
+              "FinancialInstitution")
 
 REL_TYPES: tuple[RelType, ...] = (
     RelType("MEMBER_OF", "属于集群", "member of", ("Enterprise", "Institution", "Platform", "Project",
@@ -213,8 +214,8 @@ REL_TYPES: tuple[RelType, ...] = (
     RelType("HOSTED_BY", "依托", "hosted by", ("Platform", "Project", "Enterprise", "Institution",
                                               "Product", "Infrastructure"),
             ("Park", "Enterprise", "Institution", "FinancialInstitution", "Agency")),
-    RelType("COLLABORATES_WITH", "合作", "collaborates with", _ORGS + ("Product", "Cluster", "Park"),
-            _ORGS + ("Product", "Cluster", "Park")),
+    RelType("COLLABORATES_WITH", "合作", "collaborates with", _ORGS + ("Product", "Cluster", "Park", "Region"),
+            _ORGS + ("Product", "Cluster", "Park", "Region")),
     RelType("FINANCES", "金融支持", "finances", ("FinancialInstitution", "Agency"),
             ("Cluster", "Project", "Enterprise", "Category", "Product", "Platform", "Technology")),
     RelType("PART_OF", "隶属/组成", "part of", _ANY, _ANY),
