@@ -147,12 +147,14 @@ class FalkorStore(GraphStore):
 
     # -- schema, version, admin ----------------------------------------------------------
     def setup_schema(self) -> None:
-        existing = {(row[0], tuple(row[1])) for row in
-                    self.read("CALL db.indexes() YIELD label, properties RETURN label, properties").rows}
+        # db.indexes() gives one row per label, listing all its indexed properties.
+        existing = {(row[0], prop) for row in
+                    self.read("CALL db.indexes() YIELD label, properties RETURN label, properties").rows
+                    for prop in row[1]}
         wanted = [(ENTITY_LABEL, "id")]
         wanted += [(t.label, prop) for t in NODE_TYPES for prop in ("id", *INDEXED_PROPERTIES)]
         for label, prop in wanted:
-            if (label, (prop,)) not in existing:
+            if (label, prop) not in existing:
                 # Labels and properties come from the ontology module, never from user input.
                 self.write(f"CREATE INDEX FOR (n:{label}) ON (n.{prop})")
         self._ensure_unique_id()

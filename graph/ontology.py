@@ -114,6 +114,7 @@ COMMON_NODE_PROPS: tuple[Prop, ...] = (
     Prop("synthetic", BOOL, "合成数据", "True for generated (non-curated) records", aliases=("合成",)),
     Prop("importance", FLOAT, "重要度", "Importance score written back by analytics"),
     Prop("community", INT, "社区", "Community number written back by analytics"),
+    Prop("betweenness", FLOAT, "中介中心度", "Betweenness centrality written back by analytics"),
 )
 """Properties every node type has."""
 
@@ -232,7 +233,10 @@ REL_TYPES: tuple[RelType, ...] = (
     RelType("CLASSIFIED_AS", "六新归类", "classified as", _ANY, ("Category",)),
     RelType("TRANSFERS_FROM", "承接转移", "attracts industry from", ("Cluster", "Region", "Park"),
             ("Region",)),
-    RelType("MENTIONED_IN", "见于", "mentioned in", _ANY + ("Category",), ("Source",)),
+    RelType("MENTIONED_IN", "见于", "mentioned in", _ANY + ("Category",), ("Source",), (
+        Prop("sections", STR_LIST, "章节", "Sections of the source that mention the start node (from its "
+             "'source-id#section' citations)"),
+    )),
 )
 
 DERIVED_REL_TYPES = ("CLASSIFIED_AS", "MENTIONED_IN")

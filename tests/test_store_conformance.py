@@ -158,3 +158,13 @@ def test_version_changes_with_every_write(any_store: GraphStore) -> None:
     assert any_store.version() == before
     _load(any_store)
     assert any_store.version() > before
+
+
+def test_schema_setup_is_idempotent(any_store: GraphStore) -> None:
+    _load(any_store)
+    version = any_store.version()
+    any_store.setup_schema()
+    any_store.setup_schema()
+    assert any_store.version() == version  # nothing was (re)created
+    with pytest.raises(ConstraintViolation):
+        any_store.write("CREATE (:Entity:Enterprise {id: 'taigang', name: 'dup'})")
