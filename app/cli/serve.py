@@ -7,7 +7,9 @@ import ipaddress
 import typer
 import uvicorn
 
-from app.cli.common import console, fail, settings
+from app.cli.common import console, fail, open_store, settings
+from app.settings import Backend
+from loaders import load_dataset
 
 
 def _is_loopback(host: str) -> bool:
@@ -30,11 +32,22 @@ def serve(
     if not _is_loopback(host) and not s.api_keys:
         fail(f"Refusing to bind {host}: it is not a loopback address and no API keys are configured. "
              "Set ECOMAP_API_KEYS (e.g. 'longsecretkey:editor') or bind 127.0.0.1.", 2)
-    with s.open_store() as store:
+    embedded = s.embedded_server() if s.backend is Backend.EMBEDDED else None
+    started_here = embedded is not None and not embedded.status().running
+    with open_store() as store:
         store.setup_schema()
+        if store.stats().nodes == 0:
+            report = load_dataset(store, "shanxi")
+            console.print(f"The store was empty: loaded the curated 六新 dataset ({report.total('node', 'created')} "
+                          f"nodes, {report.total('rel', 'created')} relationships).")
     console.print(f"创新生态云图 serving on [bold]http://{host}:{port}/[/]  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="warning")
+    try:
+        uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
+                    log_level="warning")
+    finally:
+        if started_here:
+            # The store was started for this server alone: stop it with the server.
+            embedded.stop()
 
 
 def register(cli: typer.Typer) -> None:
