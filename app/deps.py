@@ -1,4 +1,6 @@
-"""FastAPI dependencies: the store and the settings, injected into routes."""
+"""FastAPI dependencies: the store and the settings, injected into routes.
+
+They are ``async`` because they never block: FastAPI would otherwise run each in the thread pool."""
 
 from __future__ import annotations
 
@@ -8,9 +10,19 @@ from app.settings import Settings
 from graph.store import GraphStore
 
 
-def get_store(request: Request) -> GraphStore:
+async def get_store(request: Request) -> GraphStore:
     return request.app.state.store
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
+
+
+async def get_query_library(request: Request):
+    """The saved queries: the shipped ones plus those saved under ``<data dir>/queries``."""
+    from app.saved_queries import QueryLibrary
+
+    state = request.app.state
+    if getattr(state, "query_library", None) is None:
+        state.query_library = QueryLibrary(user_dir=state.settings.data_dir / "queries")
+    return state.query_library

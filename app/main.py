@@ -7,9 +7,11 @@ import pkgutil
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from app import routes
 from app.errors import install_error_handlers
+from app.pages.render import STATIC_DIR, STATIC_URL
 from app.settings import Settings, load_settings
 from graph.store import GraphStore
 
@@ -36,6 +38,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     if store is not None:
         app.state.store = store
     install_error_handlers(app)
+    app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="static")
     for module in sorted(pkgutil.iter_modules(routes.__path__), key=lambda m: m.name):
         app.include_router(importlib.import_module(f"{routes.__name__}.{module.name}").router)
     return app

@@ -1,0 +1,132 @@
+"""API keys, roles and per-key rate limits.
+
+A key comes in the ``X-API-Key`` header or as ``Authorization: Bearer <key>``; ``ECOMAP_API_KEYS``
+maps keys to roles (viewer < analyst < editor). With no keys configured the server is bound to
+loopback (``ecomap serve`` refuses anything else) and viewer endpoints are open; endpoints that need
+a stronger role then answer 401 until keys are configured.
+"""
+
+from __future__ import annotations
+
+import hmac
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from app.errors import ApiError
+from app.settings import Role, Settings
+
+_api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key (ECOMAP_API_KEYS).")
+_bearer = HTTPBearer(auto_error=False, description="The API key as a bearer token.")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the key (``None`` when anonymous) and its role."""
+
+    key: str | None
+    role: Role
+
+
+def _lookup(settings: Settings, presented: str) -> Role | None:
+    # Compare every configured key in constant time so timing does not reveal a prefix.
+    found = None
+    for key, role in settings.api_keys.items():
+        if hmac.compare_digest(key.encode(), presented.encode()):
+            found = role
+    return found
+
+
+async def authenticate(request: Request, api_key: str | None = Depends(_api_key_header),
+                       bearer: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
+    settings: Settings = request.app.state.settings
+    presented = api_key or (bearer.credentials if bearer else None)
+    if presented is None:
+        if settings.api_keys:
+            raise ApiError(401, "unauthorized", "This endpoint needs an API key: send it in the X-API-Key header "
+                           "(or Authorization: Bearer <key>).", headers={"WWW-Authenticate": "Bearer"})
+        return Principal(None, Role.VIEWER)
+    role = _lookup(settings, presented)
+    if role is None:
+        raise ApiError(401, "unauthorized", "The API key is not valid. Check ECOMAP_API_KEYS on the server.",
+                       headers={"WWW-Authenticate": "Bearer"})
+    return Principal(presented, role)
+
+
+def require(role: Role) -> Callable[..., Principal]:
+    """Dependency: the caller must hold ``role`` or a stronger one."""
+
+    async def dependency(request: Request, principal: Principal = Depends(authenticate)) -> Principal:
+        if principal.role.rank >= role.rank:
+            return principal
+        if principal.key is None:
+            hint = "" if request.app.state.settings.api_keys else (
+                f" No keys are configured on this server: set ECOMAP_API_KEYS (e.g. 'longsecretkey:{role.value}').")
+            raise ApiError(401, "unauthorized", f"This endpoint needs an API key with role {role.value}.{hint}",
+                           headers={"WWW-Authenticate": "Bearer"})
+        raise ApiError(403, "forbidden", f"This endpoint needs role {role.value}; your key has role "
+                       f"{principal.role.value}.")
+
+    return dependency
+
+
+@dataclass
+class RateLimiter:
+    """A token bucket per key: ``per_minute`` requests a minute on average, ``burst`` at once."""
+
+    per_minute: float
+    burst: int
+    _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def take(self, key: str) -> float:
+        """Take one token for ``key``; return 0 when allowed, else the seconds to wait."""
+        now = time.monotonic()
+        rate = self.per_minute / 60.0
+        with self._lock:
+            tokens, last = self._buckets.get(key, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - last) * rate)
+            if tokens >= 1.0:
+                self._buckets[key] = (tokens - 1.0, now)
+                return 0.0
+            self._buckets[key] = (tokens, now)
+            return (1.0 - tokens) / rate
+
+
+DEFAULT_LIMITS = {"cypher": (60.0, 20), "load": (10.0, 5)}
+"""(requests per minute, burst) per key for the rate-limited endpoint groups."""
+
+
+def rate_limiter(request: Request, group: str) -> RateLimiter:
+    limiters = _limiters(request)
+    if group not in limiters:
+        per_minute, burst = DEFAULT_LIMITS[group]
+        limiters[group] = RateLimiter(per_minute, burst)
+    return limiters[group]
+
+
+def _limiters(request: Request) -> dict[str, RateLimiter]:
+    state = request.app.state
+    if not hasattr(state, "rate_limiters"):
+        state.rate_limiters = {}
+    return state.rate_limiters
+
+
+def rate_limited(group: str, role: Role) -> Callable[..., Principal]:
+    """Dependency: ``require(role)`` plus the per-key rate limit of ``group``."""
+    check_role = require(role)
+
+    async def dependency(request: Request, principal: Principal = Depends(check_role)) -> Principal:
+        wait = rate_limiter(request, group).take(principal.key or "anonymous")
+        if wait > 0:
+            seconds = max(1, math.ceil(wait))
+            raise ApiError(429, "rate_limited", f"Too many requests to this endpoint for your key; retry in "
+                           f"{seconds} s.", {"retry_after": seconds}, headers={"Retry-After": str(seconds)})
+        return principal
+
+    return dependency

@@ -1,0 +1,159 @@
+"""HTML of the map pages and of standalone map files.
+
+Templates are Jinja2 with autoescaping on; data reaches the page only as JSON inside
+``<script type="application/json">`` (see ``views.script_json``) and is put into the DOM by
+``ecomap.js`` as text, never as markup. A standalone file is the same page with every asset inlined,
+a Content-Security-Policy that forbids any request, and the facts the served page would fetch from
+the API (source titles, pinyin for search) embedded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
+
+from app.pages.views import View, script_json
+from graph.ontology import LIUXIN_EN, NODE_TYPES, REL_TYPES, Liuxin, node_props, rel_props
+from graph.store import GraphStore
+
+PAGES_DIR = Path(__file__).resolve().parent
+TEMPLATES_DIR = PAGES_DIR / "templates"
+STATIC_DIR = PAGES_DIR / "static"
+STATIC_URL = "/static"
+
+PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+            "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+"""Content-Security-Policy of every page: nothing is loaded from, or sent to, another host."""
+
+STANDALONE_CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+                  "img-src data: blob:; base-uri 'none'; form-action 'none'")
+"""A standalone file may run its own inline code and nothing else: no request of any kind."""
+
+
+@cache
+def _asset_version(path: str) -> str:
+    return hashlib.sha256((STATIC_DIR / path).read_bytes()).hexdigest()[:12]
+
+
+def static_url(path: str) -> str:
+    """URL of a static asset, with a content hash so browsers never keep a stale copy."""
+    return f"{STATIC_URL}/{path}?v={_asset_version(path)}"
+
+
+def _inline_script(text: str) -> Markup:
+    # Inside <script> only "</script" (any case) and "<!--" can end or disturb the element.
+    return Markup(re.sub(r"</(script)", r"<\\/\1", text, flags=re.I).replace("<!--", "<\\!--"))
+
+
+@cache
+def _inline_assets() -> dict[str, Markup]:
+    def read(path: str) -> str:
+        return (STATIC_DIR / path).read_text(encoding="utf-8")
+
+    return {"vis_js": _inline_script(read("vendor/vis-network/vis-network.min.js")),
+            "app_js": _inline_script(read("ecomap.js")),
+            "vis_css": Markup(read("vendor/vis-network/vis-network.css").replace("</", "<\\/")),
+            "app_css": Markup(read("ecomap.css").replace("</", "<\\/"))}
+
+
+@cache
+def ontology_json() -> str:
+    """What the map needs from the ontology: type styles, names in both languages, property names."""
+    return script_json({
+        "node_types": [{"label": t.label, "zh": t.zh, "en": t.en, "color": t.color, "shape": t.shape,
+                        "props": {p.name: p.zh for p in node_props(t.label)}} for t in NODE_TYPES],
+        "relationship_types": [{"name": r.name, "zh": r.zh, "en": r.en,
+                                "props": {p.name: p.zh for p in rel_props(r.name)}} for r in REL_TYPES],
+        "liuxin": [{"name": c.value, "en": LIUXIN_EN[c]} for c in Liuxin],
+    })
+
+
+def render_cell(value: Any) -> Markup:
+    """One table cell of a query result (result JSON), escaped: nodes link to their map page."""
+    if isinstance(value, dict) and value.get("kind") == "node":
+        props = value.get("properties") or {}
+        name = props.get("name") or value.get("id")
+        return Markup('<a class="cell-node" href="/entity/{}">{}</a> <span class="cell-type">{}</span>').format(
+            _url_part(str(value.get("id"))), name, value.get("type") or "")
+    if isinstance(value, dict) and value.get("kind") == "relationship":
+        return Markup("<code>{}</code> → <code>{}</code> <span class=\"cell-type\">{}</span>").format(
+            value.get("start"), value.get("end"), value.get("type"))
+    if isinstance(value, dict) and value.get("kind") == "path":
+        return Markup(" → ").join(render_cell(n) for n in value.get("nodes") or [])
+    if value is None:
+        return Markup('<span class="muted">—</span>')
+    if isinstance(value, str):
+        return escape(value)
+    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        return escape("、".join(str(v) for v in value))
+    return escape(json.dumps(value, ensure_ascii=False))
+
+
+def _url_part(text: str) -> str:
+    return quote(text, safe="")
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.globals.update(static=static_url, render_cell=render_cell)
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    context.setdefault("standalone", False)
+    context.setdefault("has_map", False)
+    return environment().get_template(template).render(**context)
+
+
+def map_context(view_json: str) -> dict[str, Any]:
+    """What a template including ``_map.html`` needs; ``view_json`` from ``script_json(view.to_json())``."""
+    return {"has_map": True, "view_json": Markup(view_json), "ontology_json": Markup(ontology_json())}
+
+
+def map_page(page: str, title: str, view_json: str) -> str:
+    """A page that is a map (home, entity, cluster)."""
+    return render("map.html", page=page, title=title, **map_context(view_json))
+
+
+# -- standalone files -------------------------------------------------------------------------------------
+SOURCES_QUERY = "MATCH (s:Source) RETURN s.id, s.title, s.sections"
+
+
+def offline_facts(store: GraphStore | None, view_json: dict[str, Any]) -> dict[str, Any]:
+    """What a standalone file shows without the API: source titles and sections, pinyin for search."""
+    from app.search import pinyin_keys
+
+    sources: dict[str, Any] = {}
+    if store is not None:
+        for source_id, title, sections in store.read(SOURCES_QUERY).rows:
+            sources[str(source_id)] = {"title": title, "sections": sections if isinstance(sections, list) else []}
+    search: dict[str, str] = {}
+    for node in view_json["graph"]["nodes"]:
+        props = node.get("properties") or {}
+        names = [props.get("name"), props.get("name_en"), *(props.get("aliases") or [])]
+        keys = []
+        for name in names:
+            if isinstance(name, str) and name and not name.isascii():
+                keys.extend(pinyin_keys(name))
+        search[node["id"]] = " ".join(keys)
+    return {"sources": sources, "pinyin": search}
+
+
+def standalone_html(view: View | dict[str, Any], store: GraphStore | None) -> str:
+    """A single HTML file that draws ``view`` from ``file://`` with no server and no network."""
+    data = view.to_json() if isinstance(view, View) else view
+    page = data.get("kind") if data.get("kind") in ("home", "entity", "cluster", "query") else "export"
+    return render("map.html", page=page, title=data.get("title") or "创新生态云图", has_map=True, standalone=True,
+                  csp=Markup(STANDALONE_CSP), inline=_inline_assets(), view_json=Markup(script_json(data)),
+                  ontology_json=Markup(ontology_json()),
+                  offline_json=Markup(script_json(offline_facts(store, data))))

@@ -1,0 +1,262 @@
+"""Request and response models of the JSON API (the OpenAPI schema is generated from these).
+
+The graph shapes follow ``graph.model.to_json``: a node is ``{"kind": "node", "id", "labels", "type",
+"properties"}``, a relationship ``{"kind": "relationship", "type", "start", "end", "properties"}``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from graph.ontology import NODE_TYPES, REL_TYPES, Liuxin
+
+NodeTypeName = StrEnum("NodeTypeName", {t.label: t.label for t in NODE_TYPES})
+"""Node type labels, derived from the ontology."""
+
+RelTypeName = StrEnum("RelTypeName", {r.name: r.name for r in REL_TYPES})
+"""Relationship type names, derived from the ontology."""
+
+LiuxinName = Liuxin
+
+
+class NodeOut(BaseModel):
+    kind: Literal["node"] = "node"
+    id: str
+    labels: list[str]
+    type: str | None
+    properties: dict[str, Any]
+
+
+class RelationshipOut(BaseModel):
+    kind: Literal["relationship"] = "relationship"
+    type: str
+    start: str
+    end: str
+    properties: dict[str, Any]
+
+
+class PathOut(BaseModel):
+    kind: Literal["path"] = "path"
+    nodes: list[NodeOut]
+    relationships: list[RelationshipOut]
+
+
+class GraphOut(BaseModel):
+    nodes: list[NodeOut]
+    relationships: list[RelationshipOut]
+    truncated: bool = Field(description="True when a limit cut the result; more exists than is shown.")
+
+
+class NeighborsOut(GraphOut):
+    center: str
+
+
+class EcosystemOut(GraphOut):
+    cluster: NodeOut
+
+
+class PathsOut(GraphOut):
+    source: str = Field(description="Id the paths start from.")
+    target: str = Field(description="Id the paths end at.")
+    hops: int | None = Field(description="Length of the shortest paths; null when none within max_hops.")
+    paths: list[PathOut]
+
+
+class SearchItem(BaseModel):
+    id: str
+    type: str | None
+    name: str | None
+    name_en: str | None
+    liuxin: list[str]
+    region: str | None
+    aliases: list[str]
+    match: Literal["exact", "prefix", "substring", "pinyin", "initials", "filter"] = Field(
+        description="How the entity matched: exact > prefix > substring (name, English name or alias) > "
+        "pinyin (全拼) > initials; 'filter' when no search text was given.")
+
+
+class SearchPage(BaseModel):
+    items: list[SearchItem]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+    total: int = Field(description="Number of matches over all pages.")
+
+
+class DegreeOut(BaseModel):
+    type: str
+    direction: Literal["out", "in"]
+    count: int
+
+
+class ProvenanceOut(BaseModel):
+    source_id: str
+    title: str | None
+    section: str | None
+    section_title: str | None
+    note: str | None
+
+
+class EntityDetail(BaseModel):
+    node: NodeOut
+    degree: list[DegreeOut]
+    provenance: list[ProvenanceOut]
+
+
+class LiuxinCount(BaseModel):
+    name: str
+    id: str
+    en: str
+    nodes: int
+    by_type: dict[str, int]
+
+
+class StatsOut(BaseModel):
+    nodes: int
+    relationships: int
+    by_type: dict[str, int]
+    by_relationship_type: dict[str, int]
+    liuxin: list[LiuxinCount]
+    graph_version: int
+
+
+class PropOut(BaseModel):
+    name: str
+    type: str
+    zh: str
+    description: str
+    required: bool
+    choices: list[str]
+
+
+class NodeTypeOut(BaseModel):
+    label: str
+    zh: str
+    en: str
+    color: str
+    shape: str
+    properties: list[PropOut]
+
+
+class RelTypeOut(BaseModel):
+    name: str
+    zh: str
+    en: str
+    starts: list[str]
+    ends: list[str]
+    properties: list[PropOut]
+
+
+class LiuxinOut(BaseModel):
+    name: str
+    id: str
+    en: str
+
+
+class OntologyOut(BaseModel):
+    node_types: list[NodeTypeOut]
+    relationship_types: list[RelTypeOut]
+    liuxin: list[LiuxinOut]
+
+
+class QueryParamOut(BaseModel):
+    name: str
+    type: str
+    description: str
+    required: bool
+    default: Any = None
+    choices: list[Any]
+    minimum: float | None
+    maximum: float | None
+    max_length: int | None
+    pattern: str | None
+
+
+class SavedQuerySummary(BaseModel):
+    name: str
+    title: str
+    description: str
+    returns: Literal["table", "graph", "both"]
+    parameters: list[QueryParamOut]
+    builtin: bool = Field(description="Shipped with the project (queries/) rather than saved through the API.")
+
+
+class SavedQueryOut(SavedQuerySummary):
+    cypher: str
+
+
+class SavedQueryPage(BaseModel):
+    items: list[SavedQuerySummary]
+    next_cursor: str | None
+    total: int
+
+
+class QueryRunOut(BaseModel):
+    columns: list[str]
+    rows: list[list[Any]]
+    graph: GraphOut
+    truncated: bool = Field(description="True when the row limit cut the result.")
+
+
+class QueryRunIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    params: dict[str, Any] = Field(default_factory=dict, description="Values for the query's declared parameters.")
+
+
+class CypherIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(min_length=1, max_length=20_000, description="Read-only Cypher.")
+    params: dict[str, Any] = Field(default_factory=dict, description="Cypher parameters ($name in the query).")
+    timeout_ms: int | None = Field(None, ge=1, le=600_000,
+                                   description="Time limit; capped at the server's ECOMAP_QUERY_TIMEOUT_MS.")
+    limit: int = Field(1000, ge=1, le=10_000, description="Row cap.")
+
+
+class QueryParamIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["string", "integer", "float", "boolean", "string_list", "entity_id", "node_type",
+                  "relationship_type", "liuxin"]
+    description: str = Field("", max_length=1000)
+    required: bool = False
+    default: Any = None
+    choices: list[Any] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    max_length: int | None = Field(None, ge=1, le=10_000)
+    pattern: str | None = Field(None, max_length=500)
+
+
+class SavedQueryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="File name without extension.")
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=5000)
+    returns: Literal["table", "graph", "both"] = "table"
+    parameters: dict[str, QueryParamIn] = Field(default_factory=dict)
+    cypher: str = Field(min_length=1, max_length=20_000)
+
+
+class LoadOut(BaseModel):
+    dry_run: bool
+    files: list[str]
+    summary: dict[str, Any]
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorOut(BaseModel):
+    error: ErrorBody
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error statuses a route can answer with (one JSON error shape)."""
+    return {status: {"model": ErrorOut} for status in statuses}

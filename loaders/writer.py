@@ -1,0 +1,256 @@
+"""Writing a plan to the store: batched ``UNWIND $rows …`` Cypher, idempotent, changing only what
+the plan says changes.
+
+* nodes: new ones with ``CREATE (n:Entity:<Label> {…})`` (``MERGE`` by id instead for a batch the
+  store already holds, e.g. after a crash and retry); existing ones with ``SET n += {…}``.
+* relationships: ``MATCH`` both endpoints by ``:Entity {id}``, then ``MERGE (a)-[r:TYPE]->(b)
+  SET r += {…}``: at most one relationship of a type between two nodes. A relationship with an
+  endpoint created by this load cannot exist yet and is written with ``CREATE`` (twice as fast);
+  should the store restart during the load (a client retry could then repeat a batch), the
+  created relationships are checked for duplicates afterwards.
+* a node or relationship the store already has is compared with the given properties inside the
+  writing query, and written only when something differs; the query says how many records were
+  created, updated or unchanged.
+* derived edges whose ``liuxin``/``sources`` entry went away are deleted.
+
+Records are sent in groups that give the same properties ("shapes"), each row a list of values, so
+that a partial record never touches properties it does not give. Labels, relationship types and
+property names are put into the Cypher text only from the ontology; every value travels in the
+``$rows`` parameter (see ``loaders.rows``).
+
+Into an empty FalkorDB store the whole graph is built at once with FalkorDB's bulk command instead
+(``loaders.bulk``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from graph.errors import ConstraintViolation
+from graph.ontology import NODE_TYPE_BY_LABEL, REL_TYPE_BY_NAME
+from graph.store import DEFAULT_BATCH_SIZE, GraphStore, batched
+from loaders import bulk
+from loaders.plan import Plan
+from loaders.progress import LoadProgress
+from loaders.report import LoadReport
+from loaders.rows import send
+from loaders.validation import Table
+
+STATUS = ("created", "updated", "unchanged")
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def _label(name: str) -> str:
+    if name not in NODE_TYPE_BY_LABEL:
+        raise ValueError(f"not an ontology label: {name!r}")
+    return name
+
+
+def _rel_type(name: str) -> str:
+    if name not in REL_TYPE_BY_NAME:
+        raise ValueError(f"not an ontology relationship type: {name!r}")
+    return name
+
+
+def _map(keys: tuple[str, ...], offset: int = 0) -> str:
+    """``{name: row[0], …}`` for the row layout of a shape."""
+    for key in keys:
+        if not _NAME.fullmatch(key):
+            raise ValueError(f"not a property name: {key!r}")
+    return "{" + ", ".join(f"{key}: row[{offset + i}]" for i, key in enumerate(keys)) + "}"
+
+
+def _same(var: str, keys: tuple[str, ...], offset: int = 0) -> str:
+    """True when ``var`` already holds every value of the row (null-safe)."""
+    if not keys:
+        return "true"
+    return " AND ".join(f"coalesce({var}.{key} = row[{offset + i}], false)" for i, key in enumerate(keys))
+
+
+# -- Cypher, per shape -----------------------------------------------------------------
+def create_nodes_cypher(label: str, keys: tuple[str, ...]) -> str:
+    return f"UNWIND $rows AS row CREATE (n:Entity:{_label(label)} {_map(keys)})"
+
+
+def merge_nodes_cypher(label: str, keys: tuple[str, ...]) -> str:
+    return (f"UNWIND $rows AS row MERGE (n:Entity:{_label(label)} {{id: row[{keys.index('id')}]}}) "
+            f"SET n += {_map(keys)}")
+
+
+def compare_nodes_cypher(label: str, keys: tuple[str, ...], write: bool) -> str:
+    """How many rows differ from the stored node (and, with ``write``, set them). Returns ``count``."""
+    head = (f"UNWIND $rows AS row MATCH (n:{_label(label)} {{id: row[{keys.index('id')}]}}) "
+            f"WITH n, row, {_same('n', keys)} AS same WHERE NOT same ")
+    return head + (f"SET n += {_map(keys)} RETURN count(n)" if write else "RETURN count(n)")
+
+
+def create_rels_cypher(rel_type: str, keys: tuple[str, ...]) -> str:
+    return ("UNWIND $rows AS row MATCH (a:Entity {id: row[0]}) MATCH (b:Entity {id: row[1]}) "
+            f"CREATE (a)-[r:{_rel_type(rel_type)} {_map(keys, 2)}]->(b)")
+
+
+def dedupe_rels_cypher(rel_type: str) -> str:
+    """Delete all but one relationship of the type between each pair of rows; returns how many went."""
+    return (f"UNWIND $rows AS row MATCH (:Entity {{id: row[0]}})-[r:{_rel_type(rel_type)}]->(:Entity {{id: row[1]}}) "
+            "WITH row, collect(r) AS rs WITH rs, size(rs) AS n WHERE n > 1 UNWIND tail(rs) AS extra DELETE extra "
+            "RETURN count(extra)")
+
+
+def compare_rels_cypher(rel_type: str, keys: tuple[str, ...], write: bool) -> str:
+    """Status of each row (0 created, 1 updated, 2 unchanged) against the stored relationship;
+    with ``write``, also write the rows that are not unchanged. Returns ``status, count``."""
+    t = _rel_type(rel_type)
+    head = ("UNWIND $rows AS row MATCH (a:Entity {id: row[0]}) MATCH (b:Entity {id: row[1]}) "
+            f"OPTIONAL MATCH (a)-[old:{t}]->(b) "
+            f"WITH a, b, row, CASE WHEN old IS NULL THEN 0 WHEN {_same('old', keys, 2)} THEN 2 ELSE 1 END AS status ")
+    if not write:
+        return head + "RETURN status, count(*)"
+    sets = f" SET r += {_map(keys, 2)}" if keys else ""
+    return head + f"WHERE status < 2 MERGE (a)-[r:{t}]->(b){sets} RETURN status, count(*)"
+
+
+def delete_rels_cypher(rel_type: str) -> str:
+    return (f"UNWIND $rows AS row MATCH (:Entity {{id: row[0]}})-[r:{_rel_type(rel_type)}]->(:Entity {{id: row[1]}}) "
+            "DELETE r")
+
+
+def _shapes(table: Table, positions: list[int]) -> Iterator[tuple[tuple[str, ...], list[int]]]:
+    """Positions grouped by the properties their records give."""
+    names = list(table.columns)
+    given = [[v is not None for v in table.columns[n]] for n in names]
+    groups: dict[tuple[bool, ...], list[int]] = {}
+    for pos in positions:
+        groups.setdefault(tuple(g[pos] for g in given), []).append(pos)
+    for mask, group in groups.items():
+        yield tuple(n for n, m in zip(names, mask, strict=True) if m), group
+
+
+def _node_rows(table: Table, keys: tuple[str, ...], positions: list[int]) -> list[list[Any]]:
+    columns = [table.columns[k] for k in keys]
+    return [[c[pos] for c in columns] for pos in positions]
+
+
+def _rel_rows(table: Table, keys: tuple[str, ...], positions: list[int]) -> list[list[Any]]:
+    columns = [table.columns[k] for k in keys]
+    ends = table.keys
+    return [[*ends[pos], *(c[pos] for c in columns)] for pos in positions]
+
+
+# -- the plan --------------------------------------------------------------------------
+def write_plan(store: GraphStore, plan: Plan, *, dry_run: bool, files: list[str],
+               batch_size: int = DEFAULT_BATCH_SIZE, bar: LoadProgress | None = None) -> LoadReport:
+    """Carry out the plan (or, with ``dry_run``, only find out what it would do)."""
+    report = plan.report(dry_run, files)
+    bar = bar or LoadProgress(False)
+    if dry_run:
+        report.method = "none"
+        _compare_nodes(store, plan, report, bar, batch_size, write=False)
+        _compare_rels(store, plan, report, bar, batch_size, write=False)
+    elif plan.empty_store and bulk.supported(store):
+        report.method = "bulk"
+        bulk.build_graph(store, plan, bar)
+    else:
+        report.method = "create" if plan.empty_store else "merge"
+        server = bulk.server_run(store)
+        _write_new_nodes(store, plan, bar, batch_size)
+        _compare_nodes(store, plan, report, bar, batch_size, write=True)
+        _write_new_rels(store, plan, bar, batch_size)
+        _compare_rels(store, plan, report, bar, batch_size, write=True)
+        _delete_stale(store, plan, bar, batch_size)
+        if bulk.server_run(store) != server:
+            _remove_duplicates(store, plan, bar, batch_size)
+        if not report.changed:
+            report.method = "none"
+    return report
+
+
+def _write_new_nodes(store: GraphStore, plan: Plan, bar: LoadProgress, batch_size: int) -> None:
+    total = sum(len(p) for p in plan.node_new.values())
+    if not total:
+        return
+    bar.start("nodes", total)
+    for label, positions in plan.node_new.items():
+        table = plan.collected.nodes[label]
+        for keys, group in _shapes(table, positions):
+            for batch in batched(_node_rows(table, keys, group), batch_size):
+                try:
+                    send(store, create_nodes_cypher(label, keys), batch)
+                except ConstraintViolation:
+                    # The store already holds some of these nodes (a crashed load, retried): merge them.
+                    send(store, merge_nodes_cypher(label, keys), batch)
+                bar.advance(len(batch))
+
+
+def _compare_nodes(store: GraphStore, plan: Plan, report: LoadReport, bar: LoadProgress, batch_size: int,
+                   write: bool) -> None:
+    total = sum(len(p) for p in plan.node_existing.values())
+    if not total:
+        return
+    bar.start("nodes (in the store)", total)
+    for label, positions in plan.node_existing.items():
+        table = plan.collected.nodes[label]
+        changed = 0
+        for keys, group in _shapes(table, positions):
+            cypher = compare_nodes_cypher(label, keys, write)
+            for batch in batched(_node_rows(table, keys, group), batch_size):
+                changed += send(store, cypher, batch, write=write).scalar() or 0
+                bar.advance(len(batch))
+        report.count("node", label, "updated", changed)
+        report.count("node", label, "unchanged", len(positions) - changed)
+
+
+def _write_new_rels(store: GraphStore, plan: Plan, bar: LoadProgress, batch_size: int) -> None:
+    total = sum(len(p) for p in plan.rel_new.values())
+    if not total:
+        return
+    bar.start("relationships", total)
+    for rel_type, positions in plan.rel_new.items():
+        table = plan.collected.rels[rel_type]
+        for keys, group in _shapes(table, positions):
+            cypher = create_rels_cypher(rel_type, keys)
+            for batch in batched(_rel_rows(table, keys, group), batch_size):
+                send(store, cypher, batch)
+                bar.advance(len(batch))
+
+
+def _remove_duplicates(store: GraphStore, plan: Plan, bar: LoadProgress, batch_size: int) -> None:
+    """After a restart of the store: a created batch may have been written twice; keep one of each."""
+    bar.start("checking after a store restart", sum(map(len, plan.rel_new.values())))
+    for rel_type, positions in plan.rel_new.items():
+        keys = plan.collected.rels[rel_type].keys
+        for batch in batched([list(keys[pos]) for pos in positions], batch_size):
+            send(store, dedupe_rels_cypher(rel_type), batch)
+            bar.advance(len(batch))
+
+
+def _compare_rels(store: GraphStore, plan: Plan, report: LoadReport, bar: LoadProgress, batch_size: int,
+                  write: bool) -> None:
+    total = sum(len(p) for p in plan.rel_existing_ends.values())
+    if not total:
+        return
+    bar.start("relationships (ends in the store)", total)
+    for rel_type, positions in plan.rel_existing_ends.items():
+        table = plan.collected.rels[rel_type]
+        seen = 0
+        for keys, group in _shapes(table, positions):
+            cypher = compare_rels_cypher(rel_type, keys, write)
+            for batch in batched(_rel_rows(table, keys, group), batch_size):
+                for status, n in send(store, cypher, batch, write=write).rows:
+                    report.count("rel", rel_type, STATUS[status], n)
+                    seen += n
+                bar.advance(len(batch))
+        if write:
+            # Rows left out of the written result were unchanged.
+            report.count("rel", rel_type, "unchanged", len(positions) - seen)
+
+
+def _delete_stale(store: GraphStore, plan: Plan, bar: LoadProgress, batch_size: int) -> None:
+    total = sum(map(len, plan.stale.values()))
+    if total:
+        bar.start("derived edges no longer given", total)
+    for rel_type, pairs in plan.stale.items():
+        for batch in batched([list(pair) for pair in pairs], batch_size):
+            send(store, delete_rels_cypher(rel_type), batch)
+            bar.advance(len(batch))

@@ -1,0 +1,130 @@
+"""``/api/analytics/*`` answer in their documented shapes; an unknown cluster is a 404 in the
+one error shape; results follow writes."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+
+import pytest
+
+from app.main import create_app
+from app.settings import Settings
+from graph.analytics import Analytics
+from graph.analytics.planted import GraphSpec, planted_clusters, write_spec
+from graph.store import GraphStore
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # starlette's notice about httpx
+    from fastapi.testclient import TestClient
+
+
+def _ecosystem() -> GraphSpec:
+    spec = planted_clusters(2, 6, p_in=0.6, seed=4)
+    spec.node("c0-l1", "ChainLink", name="走行系统")
+    spec.node("c0-l2", "ChainLink", name="运营维保")
+    spec.edge("c0", "HAS_LINK", "c0-l1")
+    spec.edge("c0", "HAS_LINK", "c0-l2")
+    spec.edge("c0-e1", "OPERATES_IN", "c0-l1")
+    spec.node("bank", "FinancialInstitution", name="晋商银行", kind="银行")
+    spec.edge("bank", "FINANCES", "c0")
+    spec.edge("bank", "FINANCES", "c1")
+    return spec
+
+
+@pytest.fixture
+def client(settings: Settings, store: GraphStore) -> Iterator[TestClient]:
+    write_spec(store, _ecosystem())
+    with TestClient(create_app(settings, store)) as test_client:
+        yield test_client
+
+
+def test_gaps_answers_the_contract_for_one_cluster(client: TestClient) -> None:
+    body = client.get("/api/analytics/gaps", params={"cluster": "c0"}).json()
+    assert set(body) == {"version", "clusters"}
+    [cluster] = body["clusters"]
+    assert {"id", "name", "score", "roles", "links"} <= set(cluster)
+    assert cluster["id"] == "c0" and cluster["name"] == "集群0"
+    for role in cluster["roles"]:
+        assert {"role", "label", "present", "entities"} <= set(role)
+        assert isinstance(role["present"], bool) and isinstance(role["entities"], list)
+        assert role["count"] == len(role["entities"])
+    finance = next(r for r in cluster["roles"] if r["role"] == "finance")
+    assert finance["present"] and finance["entities"] == ["bank"] and finance["label"] == "金融合作伙伴"
+    assert cluster["links"] == [
+        {"id": "c0-l1", "name": "走行系统", "enterprises": ["c0-e1"], "count": 1, "status": "fragile"},
+        {"id": "c0-l2", "name": "运营维保", "enterprises": [], "count": 0, "status": "gap"},
+    ]
+    assert 0 <= cluster["score"] <= 1
+
+
+def test_gaps_lists_every_cluster_and_cuts_long_lists_at_the_limit(client: TestClient) -> None:
+    body = client.get("/api/analytics/gaps").json()
+    assert [c["id"] for c in body["clusters"]] == ["c0", "c1"]
+    cut = client.get("/api/analytics/gaps", params={"cluster": "c0", "limit": 1}).json()["clusters"][0]
+    assert all(len(r["entities"]) <= 1 for r in cut["roles"])
+
+
+def test_unknown_cluster_is_a_404_in_the_error_shape(client: TestClient) -> None:
+    response = client.get("/api/analytics/gaps", params={"cluster": "atlantis"})
+    assert response.status_code == 404
+    error = response.json()["error"]
+    assert error["code"] == "not_found" and "atlantis" in error["message"]
+    assert client.get("/api/analytics/gaps", params={"cluster": "c0-e1"}).status_code == 404
+
+
+def test_importance_ranks_by_pagerank_and_filters_by_type(client: TestClient) -> None:
+    body = client.get("/api/analytics/importance", params={"limit": 5}).json()
+    assert body["total"] == 17 and len(body["items"]) == 5 and body["betweenness"] == "exact"
+    ranks = [item["pagerank"] for item in body["items"]]
+    assert ranks == sorted(ranks, reverse=True)
+    assert body["items"][0]["importance"] == pytest.approx(1.0)
+    assert set(body["items"][0]) == {"id", "name", "type", "degree", "pagerank", "importance", "betweenness",
+                                     "community"}
+    firms = client.get("/api/analytics/importance", params={"type": "Enterprise", "limit": 100}).json()
+    assert firms["total"] == 12 and {item["type"] for item in firms["items"]} == {"Enterprise"}
+    assert client.get("/api/analytics/importance", params={"type": "Spaceship"}).status_code == 422
+    assert client.get("/api/analytics/importance", params={"limit": 0}).status_code == 422
+    assert client.get("/api/analytics/importance", params={"limit": 100_000}).status_code == 422
+
+
+def test_communities_with_alignment_and_asked_membership(client: TestClient) -> None:
+    body = client.get("/api/analytics/communities", params={"ids": "c0-e1,c1-e1,nobody", "top": 2}).json()
+    assert body["count"] == len(body["communities"]) >= 2
+    assert body["method"] == "louvain (networkx)" and body["seed"] == 0
+    assert all(len(c["top"]) <= 2 and c["size"] >= 1 for c in body["communities"])
+    assert {row["cluster"] for row in body["alignment"]} == {"c0", "c1"}
+    assert body["membership"]["nobody"] is None
+    assert body["membership"]["c0-e1"] != body["membership"]["c1-e1"]
+    assert 0 <= body["nmi"] <= 1
+
+
+def test_brokers_bridges_and_cluster_links(client: TestClient) -> None:
+    body = client.get("/api/analytics/brokers").json()
+    ids = [b["id"] for b in body["brokers"]]
+    assert set(ids) == {"bank", "c0-e0", "c1-e0"} and body["total"] == 3
+    bank = next(b for b in body["brokers"] if b["id"] == "bank")
+    assert bank == {"id": "bank", "name": "晋商银行", "type": "FinancialInstitution", "clusters": ["c0", "c1"],
+                    "span": 2, "betweenness": bank["betweenness"]}
+    assert body["cluster_links"] == [{"clusters": ["c0", "c1"], "edges": 1, "brokers": 3}]
+    assert body["bridges"] == []  # the bank is a second path between the clusters
+
+
+def test_results_follow_writes(client: TestClient, store: GraphStore) -> None:
+    before = client.get("/api/analytics/gaps", params={"cluster": "c1"}).json()
+    store.write("MATCH (e:Entity {id: 'c1-e3'}) SET e.is_leader = true")
+    after = client.get("/api/analytics/gaps", params={"cluster": "c1"}).json()
+    assert after["version"] > before["version"]
+    leader = next(r for r in after["clusters"][0]["roles"] if r["role"] == "leader")
+    assert leader["present"] and leader["entities"] == ["c1-e3"]
+    assert isinstance(client.app.state.analytics, Analytics)
+
+
+def test_an_empty_graph_answers_with_empty_results(settings: Settings, store: GraphStore) -> None:
+    with TestClient(create_app(settings, store)) as client:
+        assert client.get("/api/analytics/importance").json()["items"] == []
+        body = client.get("/api/analytics/communities").json()
+        assert body["communities"] == [] and body["nmi"] is None and body["modularity"] == 0.0
+        assert client.get("/api/analytics/brokers").json()["brokers"] == []
+        assert client.get("/api/analytics/gaps").json()["clusters"] == []
+        assert client.get("/api/analytics/gaps", params={"cluster": "c0"}).status_code == 404

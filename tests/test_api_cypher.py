@@ -1,0 +1,206 @@
+"""Ad-hoc Cypher and saved queries are read-only, injection-proof and fail with clean errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.settings import load_settings
+from graph.errors import StoreUnavailable
+from graph.store import GraphStore
+from tests.api_helpers import auth, fingerprint, make_client, write_graph
+from tests.conftest import fresh_graph_name
+
+WRITES = {
+    "create": "CREATE (:Entity:Technology {id: 'evil', name: 'x'})",
+    "merge": "MERGE (n:Entity {id: 'evil'}) RETURN n",
+    "set": "MATCH (n:Entity) SET n.name = 'pwned' RETURN count(n)",
+    "set-label": "MATCH (n:Entity) SET n:Pwned RETURN count(n)",
+    "remove": "MATCH (n:Entity) REMOVE n.name RETURN count(n)",
+    "delete-relationship": "MATCH ()-[r]->() DELETE r",
+    "delete": "MATCH (n:Entity) WHERE NOT (n)--() DELETE n",
+    "detach-delete": "MATCH (n:Entity) DETACH DELETE n",
+    "write-after-with": "MATCH (n:Entity) WITH n LIMIT 1 CREATE (:Entity {id: 'evil'})",
+    "write-after-union": "RETURN 1 AS x UNION CREATE (e:Entity {id: 'evil'}) RETURN 2 AS x",
+    "write-in-subquery": "CALL { CREATE (e:Entity {id: 'evil'}) RETURN e } RETURN 1",
+    "foreach": "MATCH (n:Entity) FOREACH (x IN [1] | SET n.name = 'pwned')",
+    "create-index": "CREATE INDEX FOR (n:Pwned) ON (n.id)",
+    "writing-procedure": "CALL db.idx.fulltext.createNodeIndex('Entity', 'name')",
+    "drop-procedure": "CALL db.idx.fulltext.drop('Entity')",
+    "load-csv": "LOAD CSV FROM 'file:///etc/passwd' AS row RETURN row",
+    "lowercase-create": "create (:Entity {id: 'evil'})",
+    "commented-create": "/* harmless */ MATCH (n) // comment\nCREATE (:Entity {id: 'evil'})",
+}
+
+NASTY = ["x' OR 1=1 //", 'a"b', "`tick`", "{brace}", "} RETURN 1 //", "line\nbreak", "MATCH (n) DETACH DELETE n",
+         "\\'; CREATE (:X) //", "$id", "/* c */", "太钢' })-[r]-() DELETE r //", "%27%22"]
+
+pytest_plugins = ["tests.api_fixtures"]
+
+
+@pytest.fixture
+def analyst(client):
+    client.app.state.rate_limiters = {}
+    return {**auth("analyst")}
+
+
+@pytest.mark.parametrize("query", WRITES.values(), ids=WRITES.keys())
+def test_cypher_endpoint_refuses_every_kind_of_write(client, graph, analyst, query) -> None:
+    before = fingerprint(graph), graph.version()
+    r = client.post("/api/cypher", json={"query": query}, headers=analyst)
+    assert r.status_code in (400, 403), r.text
+    assert set(r.json()["error"]) == {"code", "message", "details"}
+    assert (fingerprint(graph), graph.version()) == before
+
+
+@pytest.mark.parametrize("query", WRITES.values(), ids=WRITES.keys())
+def test_saving_a_writing_query_is_refused_and_nothing_is_saved(client, graph, analyst, query) -> None:
+    before = fingerprint(graph)
+    r = client.post("/api/queries", json={"name": "sneaky_write", "title": "t", "cypher": query}, headers=analyst)
+    assert r.status_code in (400, 403, 422), r.text
+    assert client.get("/api/queries/sneaky_write").status_code == 404
+    assert fingerprint(graph) == before
+
+
+@pytest.mark.parametrize("query", list(WRITES.values())[:12], ids=list(WRITES)[:12])
+def test_a_writing_query_file_is_refused_when_run(client, graph, query) -> None:
+    # A file put into the saved-query folder by hand skips the dry run; the store still refuses it.
+    user_dir = client.app.state.query_library.user_dir if hasattr(client.app.state, "query_library") else None
+    if user_dir is None:
+        client.get("/api/queries")
+        user_dir = client.app.state.query_library.user_dir
+    user_dir.mkdir(parents=True, exist_ok=True)
+    path = user_dir / "hand_written_write.cypher"
+    path.write_text(f"---\ntitle: looks harmless\n---\n{query}\n", encoding="utf-8")
+    before = fingerprint(graph), graph.version()
+    try:
+        r = client.get("/api/queries/hand_written_write/run")
+        assert r.status_code in (400, 403, 500), r.text
+        assert (fingerprint(graph), graph.version()) == before
+    finally:
+        path.unlink()
+
+
+def test_cypher_runs_reads_with_parameters_and_row_cap(client, graph, analyst) -> None:
+    r = client.post("/api/cypher", json={"query": "UNWIND range(1, $n) AS i RETURN i", "params": {"n": 50},
+                                         "limit": 10}, headers=analyst)
+    body = r.json()
+    assert r.status_code == 200 and body["columns"] == ["i"] and body["rows"] == [[i] for i in range(1, 11)]
+    assert body["truncated"] is True
+    r = client.post("/api/cypher", json={"query": "MATCH (n:Entity)-[r]->(m) RETURN n, r, m LIMIT 3"},
+                    headers=analyst)
+    graph_part = r.json()["graph"]
+    assert graph_part["relationships"] and graph_part["nodes"]
+
+
+def test_cypher_syntax_error_is_400_with_the_position(client, analyst) -> None:
+    r = client.post("/api/cypher", json={"query": "MATCH (n) RETURN n SKIP 1 LIMIT"}, headers=analyst)
+    error = r.json()["error"]
+    assert r.status_code == 400 and error["code"] == "cypher_syntax_error"
+    assert error["details"]["line"] == 1 and error["details"]["column"] > 0
+
+
+def test_cypher_timeout_is_504(client, analyst) -> None:
+    r = client.post("/api/cypher", json={"query": "UNWIND range(1, 4000) AS a UNWIND range(1, 4000) AS b "
+                                                  "RETURN count(*)", "timeout_ms": 20}, headers=analyst)
+    assert r.status_code == 504 and r.json()["error"]["code"] == "query_timeout"
+
+
+def test_saved_query_timeout_is_504(graph, tmp_path) -> None:
+    from tests.api_helpers import keys_setting
+
+    c = make_client(graph, tmp_path, keys_setting())
+    c.app.state.settings = load_settings(backend="embedded", data_dir=tmp_path, graph=fresh_graph_name(),
+                                         api_keys_raw=keys_setting(), query_timeout_ms=20)
+    heavy = "UNWIND range(1, 4000) AS a UNWIND range(1, 4000) AS b RETURN count(*) AS n"
+    r = c.post("/api/queries", json={"name": "heavy", "title": "heavy", "cypher": heavy}, headers=auth("analyst"))
+    assert r.status_code == 201, r.text
+    r = c.get("/api/queries/heavy/run", headers=auth("viewer"))
+    assert r.status_code == 504 and r.json()["error"]["code"] == "query_timeout"
+
+
+@pytest.mark.parametrize("params", ['{"bad name": 1}', '{"x": 1180591620717411303424}', '{"x": NaN}',
+                                    '{"x": Infinity}', '{"x": "a\\u0000b"}', '{"x": {"k`ey": 1}}',
+                                    '{"x": [[[[[[[[[[1]]]]]]]]]]}'])
+def test_bad_cypher_parameters_are_422(client, analyst, params) -> None:
+    body = '{"query": "RETURN 1 AS one", "params": ' + params + "}"
+    r = client.post("/api/cypher", content=body, headers={**analyst, "Content-Type": "application/json"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_parameter", r.text
+
+
+@pytest.mark.parametrize("body", [{}, {"query": ""}, {"query": "RETURN 1", "limit": 0},
+                                  {"query": "RETURN 1", "limit": 10_001}, {"query": "RETURN 1", "extra": True},
+                                  {"query": "RETURN 1", "timeout_ms": 0}])
+def test_bad_cypher_requests_are_422(client, analyst, body) -> None:
+    assert client.post("/api/cypher", json=body, headers=analyst).status_code == 422
+
+
+def test_procedures_outside_the_read_list_are_refused(client, analyst) -> None:
+    r = client.post("/api/cypher", json={"query": "CALL dbms.procedures() YIELD name RETURN name"}, headers=analyst)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden_cypher"
+    r = client.post("/api/cypher", json={"query": "CALL db.labels() YIELD label RETURN label"}, headers=analyst)
+    assert r.status_code == 200
+    # Words inside strings and comments are data, not code.
+    r = client.post("/api/cypher", json={"query": "RETURN 'LOAD CSV and CALL x.y()' AS s // CALL evil.proc()"},
+                    headers=analyst)
+    assert r.status_code == 200 and r.json()["rows"] == [["LOAD CSV and CALL x.y()"]]
+
+
+@pytest.mark.parametrize("value", NASTY)
+def test_injection_through_parameters_ids_and_search(client, graph, analyst, value) -> None:
+    before = fingerprint(graph), graph.version()
+    r = client.post("/api/cypher", json={"query": "RETURN $x AS x", "params": {"x": value}}, headers=analyst)
+    assert r.status_code == 200 and r.json()["rows"] == [[value]]
+    r = client.post("/api/cypher", json={"query": "MATCH (n:Entity {id: $id}) RETURN n", "params": {"id": value}},
+                    headers=analyst)
+    assert r.status_code == 200 and r.json()["rows"] == []
+    for url in (f"/api/entities/{value}", f"/api/entities/{value}/neighbors", f"/api/clusters/{value}/ecosystem"):
+        code = client.get(url.replace("\n", "%0A")).status_code
+        assert code in (404, 422), url
+    assert client.get("/api/paths", params={"from": value, "to": value}).status_code == 404
+    assert client.get("/api/entities", params={"q": value}).status_code == 200
+    for name, params in (("chain_gaps", {"cluster": value}), ("projects_by_category", {"region": value}),
+                         ("source_statements", {"source": value}), ("top_connected", {"top": value})):
+        r = client.get(f"/api/queries/{name}/run", params=params)
+        assert r.status_code in (200, 422), (name, r.text)
+        if r.status_code == 200:
+            assert r.json()["rows"] == []
+        r = client.post(f"/api/queries/{name}/run", json={"params": params})
+        assert r.status_code in (200, 422), (name, r.text)
+    assert (fingerprint(graph), graph.version()) == before
+
+
+def test_names_holding_cypher_are_returned_as_data(store, tmp_path) -> None:
+    nasty = [("Enterprise", {"id": f"ent-nasty-{i}", "name": f"恶意{i} {v}"}) for i, v in enumerate(NASTY)]
+    write_graph(store, nasty, [])
+    c = make_client(store, tmp_path)
+    for i, value in enumerate(NASTY):
+        items = c.get("/api/entities", params={"q": f"恶意{i} {value}"}).json()["items"]
+        assert [it["id"] for it in items][:1] == [f"ent-nasty-{i}"]
+        assert items[0]["name"] == f"恶意{i} {value}"
+
+
+class DownStore(GraphStore):
+    """A store whose server is gone: every call raises StoreUnavailable."""
+
+    backend = "falkordb"
+
+    def _down(self, *_, **__):
+        raise StoreUnavailable("FalkorDB stopped answering; retry when it is back.", tried="unix socket /x")
+
+    _run = setup_schema = version = _bump_version = clear = ping = _down
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(("method", "url", "kwargs"), [
+    ("GET", "/api/health", {}), ("GET", "/api/stats", {}), ("GET", "/api/entities?q=太钢", {}),
+    ("GET", "/api/entities/tisco", {}), ("GET", "/api/entities/tisco/neighbors", {}),
+    ("GET", "/api/paths?from=a&to=b", {}), ("GET", "/api/clusters/c/ecosystem", {}),
+    ("GET", "/api/queries/top_connected/run", {}), ("GET", "/api/export", {}),
+    ("POST", "/api/cypher", {"json": {"query": "RETURN 1"}})])
+def test_store_down_is_503_with_retry_after(tmp_path, method, url, kwargs) -> None:
+    c = make_client(DownStore(), tmp_path, "analyst-key-0001:analyst")
+    r = c.request(method, url, headers=auth("analyst"), **kwargs)
+    assert r.status_code == 503 and r.headers["Retry-After"]
+    assert r.json()["error"]["code"] == "store_unavailable"
