@@ -424,12 +424,12 @@ def test_the_html_export_opened_from_file_draws_the_same_nodes(page: Any, site: 
 # -- a large view ------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def large_site(data_dir: Path, server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A generated ecosystem above the server-layout threshold and with more relationships than the map
-    hands to vis-network (it draws them itself)."""
+    """A generated ecosystem above the server-layout threshold, with more relationships than the map
+    hands to vis-network (it draws them itself) and more nodes than it labels before zooming in."""
     name = fresh_graph_name()
     store = FalkorStore(name, server=server)
     store.setup_schema()
-    load_paths(store, generate(700, 2800, seed=11, out_dir=tmp_path_factory.mktemp("gen"), fmt="csv").files)
+    load_paths(store, generate(1100, 4400, seed=11, out_dir=tmp_path_factory.mktemp("gen"), fmt="csv").files)
     app = create_app(load_settings(backend="embedded", data_dir=data_dir, graph=name), store=store)
     with serve(app) as base:
         yield base
@@ -440,7 +440,7 @@ def large_site(data_dir: Path, server, tmp_path_factory: pytest.TempPathFactory)
 def test_a_large_view_is_laid_out_on_the_server_and_draws_every_relationship(browser: Any, large_site: str) -> None:
     view = api(large_site, "/?format=json&limit=10000")
     rels = view["graph"]["relationships"]
-    assert len(view["graph"]["nodes"]) > 500 and len(rels) > 2500 and view["positions"]
+    assert len(view["graph"]["nodes"]) > 1000 and len(rels) > 2500 and view["positions"]
     with watched_page(browser, large_site) as page:
         open_map(page, large_site + "/?limit=10000")
         assert visible(page) == {n["id"] for n in view["graph"]["nodes"]}
@@ -452,6 +452,7 @@ def test_a_large_view_is_laid_out_on_the_server_and_draws_every_relationship(bro
         _toggle(page, "rel", common)
         assert page.evaluate("ecomap.selfDrawnEdges()") == sum(r["type"] != common for r in rels)
         _toggle(page, "rel", common)
+        some = view["graph"]["nodes"][0]
         # Hovering a relationship names its type: zoom onto a point of one that is far from every node.
         pos = view["positions"]
 
@@ -472,6 +473,7 @@ def test_a_large_view_is_laid_out_on_the_server_and_draws_every_relationship(bro
         page.mouse.move(mid["x"] + 1, mid["y"] + 1)
         page.mouse.move(mid["x"], mid["y"])
         wait_until(page, "!document.getElementById('tooltip').hidden")
+        wait_until(page, f"ecomap.nodes.get({json.dumps(some['id'])}).label !== ''")  # labelled when zoomed in
         ontology = api(large_site, "/api/ontology")
         zh = next(r["zh"] for r in ontology["relationship_types"] if r["name"] == hovered["type"])
         assert zh in page.inner_text("#tooltip")

@@ -89,9 +89,19 @@ def importance(G: Projection | nx.Graph, alpha: float = 0.85, *, engine: str | N
     >>> importance(nx.star_graph(2))[0]
     1.0
     """
-    pr = pagerank(G, alpha, engine=engine)
-    top = max(pr.values(), default=0.0)
-    return {node: (value / top if top else 0.0) for node, value in pr.items()}
+    return scaled_to_max(pagerank(G, alpha, engine=engine))
+
+
+def scaled_to_max(values: dict[str, float]) -> dict[str, float]:
+    """``values`` divided by the largest of them (all 0 when that is 0).
+
+    Examples
+    --------
+    >>> scaled_to_max({"a": 2.0, "b": 0.5})
+    {'a': 1.0, 'b': 0.25}
+    """
+    top = max(values.values(), default=0.0)
+    return {node: (value / top if top else 0.0) for node, value in values.items()}
 
 
 def betweenness_k(number_of_nodes: int, *, exact_max_nodes: int = EXACT_BETWEENNESS_MAX_NODES,

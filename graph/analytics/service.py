@@ -23,6 +23,7 @@ from graph.analytics.centrality import (
     betweenness_k,
     degree,
     pagerank,
+    scaled_to_max,
 )
 from graph.analytics.communities import Communities, cluster_alignment, communities, declared_clusters
 from graph.analytics.completeness import Rules, UnknownCluster, completeness, load_rules
@@ -121,9 +122,7 @@ class Analytics:
         def compute() -> dict[str, dict[str, float]]:
             P = self.projection()
             pr = pagerank(P, self.config.alpha, engine=self.config.engine)
-            top = max(pr.values(), default=0.0)
-            return {"degree": degree(P, engine=self.config.engine), "pagerank": pr,
-                    "importance": {n: (v / top if top else 0.0) for n, v in pr.items()}}
+            return {"degree": degree(P, engine=self.config.engine), "pagerank": pr, "importance": scaled_to_max(pr)}
         return self._cached("importance", compute)
 
     def betweenness(self) -> dict[str, Any]:

@@ -21,6 +21,10 @@
   var STABILIZE_ITERATIONS = 250;
   var STABILIZE_MS = 2000;
   var BIG_EDGES = 2500;   // above this many relationships the map draws them itself (see drawEdges)
+  var LAZY_LABELS = 1000;     // views with more nodes (laid out on the server) get labels when zoomed in:
+  var LABEL_SCALE = 0.3;      // ... the most important ones from here (12-18 px × 0.3 ≈ vis' drawThreshold 5)
+  var LABELLED_FIRST = 150;   // ... that many of them
+  var LABEL_ALL_SCALE = 1.5;  // ... and all of them from here (and always the ones looked at)
   var EDGE_HIT_PX = 5;    // how close the pointer must be to a self-drawn relationship to hover it
   var SEARCH_DELAY_MS = 180;
   var INSIDE_LABEL = { box: 1, ellipse: 1, database: 1, circle: 1, text: 1 };
@@ -219,7 +223,7 @@
     var p = rec.properties || {};
     var status = linkStatus.get(rec.id);
     var item = {
-      id: rec.id, label: nodeLabel(rec.type, rec.id), group: TYPES[rec.type] ? rec.type : "_unknown",
+      id: rec.id, label: labelFor(rec.type, rec.id), group: TYPES[rec.type] ? rec.type : "_unknown",
       kind: rec.type || "", liuxin: asList(p.liuxin), region: text(p.region),
       importance: typeof p.importance === "number" ? p.importance : null, synthetic: p.synthetic === true,
       community: typeof p.community === "number" ? p.community : null
@@ -511,6 +515,30 @@
   var big = (VIEW.graph.relationships || []).length > BIG_EDGES;
   var customEdges = big;
   var network = null;
+  // A large view opens zoomed out, where vis-network draws no labels (font × scale < drawThreshold)
+  // yet still measures every one. It labels nothing at first, its most important nodes once zoomed in
+  // far enough to read (a label on each of thousands of nodes is only a blur), and every node closer up.
+  var labelTier = serverLayout && nodeCount > LAZY_LABELS ? 0 : 2;   // 0 none, 1 important, 2 all
+  var labelled = null;   // tier 1: ids of the nodes that get a label
+  function labelFor(type, id) {
+    return labelTier === 2 || (labelTier === 1 && labelled.has(id)) ? nodeLabel(type, id) : "";
+  }
+  function mostImportant() {
+    return new Set(Array.from(records.keys()).sort(function (a, b) { return nodeValue(b) - nodeValue(a); })
+      .slice(0, LABELLED_FIRST));
+  }
+  function labelNode(id) {   // a node the user looks at is labelled whatever the zoom
+    if (labelTier === 2 || !records.has(id)) { return; }
+    labelled = labelled || mostImportant();
+    labelled.add(id);
+    if (labelTier === 0) { labelTier = 1; relabel(); } else { nodes.update({ id: id, label: labelFor(records.get(id).type, id) }); }
+  }
+  function relabel() {
+    if (labelTier === 1 && labelled === null) { labelled = mostImportant(); }
+    nodes.update(nodes.get({ filter: function (n) { return records.has(n.id); } })
+      .map(function (n) { return { id: n.id, label: labelFor(n.kind, n.id) }; }));
+  }
+  function labelTierFor(scale) { return scale >= LABEL_ALL_SCALE ? 2 : scale >= LABEL_SCALE ? 1 : 0; }
   useImportance = (VIEW.graph.nodes || []).some(function (n) { return n.properties && typeof n.properties.importance === "number"; });
   var status = $("status");
   function setStatus(msg) { if (status) { status.textContent = msg || ""; } }
@@ -641,6 +669,7 @@
   // 六新 badges: small coloured discs with the category's character, drawn when zoomed in enough to read.
   network.on("afterDrawing", function (ctx) {
     var scale = network.getScale();
+    if (labelTierFor(scale) > labelTier) { labelTier = labelTierFor(scale); setTimeout(relabel, 0); }
     if (scale < 0.45) { return; }
     var topLeft = network.DOMtoCanvas({ x: 0, y: 0 });
     var bottomRight = network.DOMtoCanvas({ x: container.clientWidth, y: container.clientHeight });
@@ -850,7 +879,7 @@
 
   network.on("click", function (p) {
     hideTooltip();
-    if (p.nodes.length && records.has(p.nodes[0])) { api.focused = p.nodes[0]; showDetails(p.nodes[0]); }
+    if (p.nodes.length && records.has(p.nodes[0])) { api.focused = p.nodes[0]; labelNode(p.nodes[0]); showDetails(p.nodes[0]); }
   });
   network.on("doubleClick", function (p) {
     if (p.nodes.length && records.has(p.nodes[0])) { expand(p.nodes[0]); }
@@ -909,6 +938,7 @@
       if (!records.has(id)) { return; }
       if (!new Set(nodeView.getIds()).has(id)) { resetFilters(); }
       if (!(opts && opts.keepCentre)) { centre = id; buildFilters(); }
+      labelNode(id);
       network.selectNodes([id]);
       network.focus(id, { scale: Math.max(network.getScale(), 1.1), animation: { duration: 250, easingFunction: "easeInOutQuad" } });
       api.focused = id;
@@ -1159,7 +1189,7 @@
     showDetails(VIEW.center);
   }
   langListeners.push(function () {
-    nodes.update(nodes.get({ filter: function (n) { return records.has(n.id); } }).map(function (n) { return { id: n.id, label: nodeLabel(n.kind, n.id) }; }));
+    if (labelTier) { relabel(); }
     buildFilters();
     buildLegend();
     renderNote();
