@@ -43,7 +43,7 @@ from loaders.plan import make_plan  # noqa: E402
 
 def fresh(server: EmbeddedServer, name: str) -> FalkorStore:
     store = FalkorStore(name, server=server, timeout_ms=600_000)
-    store._graph.delete()
+    store.drop()
     store = FalkorStore(name, server=server, timeout_ms=600_000)
     store.setup_schema()
     return store
@@ -117,7 +117,7 @@ def bulk_insert_reference(server: EmbeddedServer, nodes: dict[str, list[dict]], 
         path = workdir / f"{rel_type}.csv"
         _bulk_csv(path, ["s", "e"], [{"s": r["s"], "e": r["e"], **r["p"]} for r in rows])
         args += ["--relations-with-type", rel_type, str(path)]
-    FalkorStore("bench-reference", server=server)._graph.delete()
+    FalkorStore("bench-reference", server=server).drop()
     started = time.perf_counter()
     subprocess.run(args, check=True, capture_output=True)
     return time.perf_counter() - started

@@ -1,7 +1,7 @@
 """Map benchmark: time until a generated ecosystem is drawn and still, in headless Chromium, for the
 创新生态云图 page and for pyvis with its default settings on the same graph.
 
-    python bench/map.py                     # 1k and 5k nodes (4 relationships per node), pyvis capped at 60 s
+    python bench/map.py                     # 1k and 5k nodes (4 relationships per node), pyvis capped at 120 s
     python bench/map.py --sizes 300 --pyvis-limit 10    # quick, for development
 
 For each size the graph comes from the project's generator (``loaders.generate``) and is loaded with
@@ -178,7 +178,7 @@ def fmt_s(ms: float | None, limit_s: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,5000", help="Node counts, comma-separated (default 1000,5000).")
-    parser.add_argument("--pyvis-limit", type=float, default=60.0, help="Seconds before the pyvis run is cut.")
+    parser.add_argument("--pyvis-limit", type=float, default=120.0, help="Seconds before the pyvis run is cut.")
     parser.add_argument("--repeat", type=int, default=3, help="Loads per measurement of this project (median).")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -216,7 +216,7 @@ def main() -> None:
                 pv, aborted = pyvis_time(browser, pyvis_html(view, page_dir), args.pyvis_limit)
                 print(f"  pyvis: {fmt_s(pv, args.pyvis_limit)} ({len(aborted)} CDN request(s) aborted: "
                       f"{', '.join(sorted({u.split('/')[2] for u in aborted}))})", flush=True)
-                store._graph.delete()
+                store.drop()
                 store.close()
                 rows.append((n, drawn, len(view["graph"]["relationships"]),
                              statistics.median(r["ready"] for r in cold),

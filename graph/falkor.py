@@ -147,19 +147,21 @@ class FalkorStore(GraphStore):
 
     # -- schema, version, admin ----------------------------------------------------------
     def setup_schema(self) -> None:
-        # db.indexes() gives one row per label, listing all its indexed properties.
-        existing = {(row[0], prop) for row in
-                    self.read("CALL db.indexes() YIELD label, properties RETURN label, properties").rows
-                    for prop in row[1]}
-        wanted = [(ENTITY_LABEL, "id")]
-        wanted += [(t.label, prop) for t in NODE_TYPES for prop in ("id", *INDEXED_PROPERTIES)]
-        for label, prop in wanted:
-            if (label, prop) not in existing:
+        # db.indexes() gives one row per label, listing all its indexed properties. Missing ones are
+        # created in one statement per label: FalkorDB rebuilds a label's index for every statement.
+        have: dict[str, set[str]] = {}
+        for label, props in self.read("CALL db.indexes() YIELD label, properties RETURN label, properties").rows:
+            have.setdefault(label, set()).update(props)
+        wanted = {ENTITY_LABEL: ("id",), **{t.label: ("id", *INDEXED_PROPERTIES) for t in NODE_TYPES}}
+        for label, props in wanted.items():
+            missing = [p for p in props if p not in have.get(label, set())]
+            if missing:
                 # Labels and properties come from the ontology module, never from user input.
-                self.write(f"CREATE INDEX FOR (n:{label}) ON (n.{prop})")
-        self._ensure_unique_id()
+                self.write(f"CREATE INDEX FOR (n:{label}) ON ({', '.join(f'n.{p}' for p in missing)})")
+        self.ensure_unique_id()
 
-    def _ensure_unique_id(self) -> None:
+    def ensure_unique_id(self) -> None:
+        """Create (if missing) the unique-id constraint on :Entity and wait until it is enforced."""
         def constraints() -> dict[str, str]:
             rows = self.read("CALL db.constraints() YIELD type, label, properties, status "
                              "RETURN type, label, properties, status").rows
@@ -191,14 +193,21 @@ class FalkorStore(GraphStore):
     def _bump_version(self) -> None:
         self._db.connection.incr(self._version_key)
 
-    def clear(self) -> None:
-        try:
+    @property
+    def redis(self) -> redis.Redis:
+        """The server connection, for FalkorDB-specific commands (bulk building, server info)."""
+        return self._db.connection
+
+    def drop(self) -> None:
+        """Delete the graph key, schema included."""
+        if self._db.connection.exists(self.graph_name):
             self._graph.delete()
-        except redis.ResponseError as exc:
-            raise QueryError(f"Could not delete graph {self.graph_name}: {exc}") from None
+        self._bump_version()
+
+    def clear(self) -> None:
+        self.drop()
         self._graph.query("RETURN 0")
         self.setup_schema()
-        self._bump_version()
 
     def ping(self) -> None:
         try:

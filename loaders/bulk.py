@@ -3,7 +3,7 @@ command ``falkordb-bulk-insert`` uses): the graph is built at once from binary-e
 relationships, about ten times faster for relationships than batched Cypher.
 
 ``GRAPH.BULK`` can only build a graph that does not exist, so the empty graph is dropped first and
-the ontology's indexes and unique-id constraint are created again afterwards (``loaders.schema``). If the load is
+the ontology's indexes and unique-id constraint are created again afterwards (``setup_schema``). If the load is
 interrupted, the store holds part of the graph; the next load sees a non-empty store and completes
 it with idempotent ``MERGE``s.
 
@@ -26,12 +26,12 @@ from itertools import chain
 from typing import Any
 
 from graph.errors import StoreError
+from graph.falkor import FalkorStore
 from graph.ontology import ENTITY_LABEL, PropType
 from graph.store import GraphStore
 from loaders.headers import fields_of
 from loaders.plan import Plan
 from loaders.progress import LoadProgress
-from loaders.schema import ensure_schema
 from loaders.validation import Table
 
 CHUNK_ROWS = 50_000
@@ -45,14 +45,14 @@ _LONG = struct.Struct("=Bq").pack
 
 def supported(store: GraphStore) -> bool:
     """True for a FalkorDB store (embedded or remote)."""
-    return store.backend == "falkordb" and hasattr(store, "_db") and hasattr(store, "graph_name")
+    return isinstance(store, FalkorStore)
 
 
 def server_run(store: GraphStore) -> str | None:
     """An id that changes whenever the FalkorDB server restarts (``None`` for other stores)."""
     if not supported(store):
         return None
-    return str(store._db.connection.info("server").get("run_id"))
+    return str(store.redis.info("server").get("run_id"))
 
 
 def _text(value: str) -> bytes:
@@ -125,7 +125,7 @@ def build_graph(store: GraphStore, plan: Plan, bar: LoadProgress) -> None:
 
     Calls are sent by one background thread, in order, so that the store ingests a chunk while the
     next one is encoded."""
-    connection = store._db.connection
+    connection = store.redis
     graph = store.graph_name
     nodes, rels = plan.collected.nodes, plan.collected.rels
     if not any(map(len, nodes.values())):
@@ -172,4 +172,4 @@ def build_graph(store: GraphStore, plan: Plan, bar: LoadProgress) -> None:
         finally:
             for future, _ in in_flight:
                 future.cancel()
-    ensure_schema(store)
+    store.setup_schema()

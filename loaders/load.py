@@ -15,7 +15,6 @@ from loaders.problems import LoadRejected, Problem
 from loaders.progress import LoadProgress
 from loaders.readers import FORMATS, expand_paths, read_file
 from loaders.report import LoadReport
-from loaders.schema import ensure_schema
 from loaders.validation import Collected
 from loaders.writer import write_plan
 
@@ -100,7 +99,7 @@ def _load(store: GraphStore, paths: Iterable[str | Path], *, dry_run: bool, enco
     with LoadProgress(progress) as bar:
         collected = collect(paths, encoding=encoding, fmt=fmt, bar=bar)
         if not dry_run and not collected.problems:
-            ensure_schema(store)  # the lookups below need the id index
+            store.setup_schema()  # the lookups below need the id index
         plan = make_plan(store, collected)
         if collected.problems:
             raise LoadRejected(collected.problems)
