@@ -22,10 +22,11 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 run: $(VENV)/.installed
 	$(BIN)/ecomap serve
 
-## browser: Debian's Chromium for the browser tests (never a downloaded browser build)
+## browser: Debian's Chromium for the browser tests (never a downloaded browser build), and a CJK font
+## so that screenshots show Chinese text
 browser:
-	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+	@{ command -v chromium && dpkg -s fonts-wqy-microhei; } >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-wqy-microhei; }
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -1,6 +1,7 @@
 """API keys, roles and per-key rate limits.
 
-A key comes in the ``X-API-Key`` header or as ``Authorization: Bearer <key>``; ``ECOMAP_API_KEYS``
+A key comes in the ``X-API-Key`` header, as ``Authorization: Bearer <key>``, or (for browsers, after
+``/login``) in the ``ecomap_api_key`` cookie; ``ECOMAP_API_KEYS``
 maps keys to roles (viewer < analyst < editor). With no keys configured the server is bound to
 loopback (``ecomap serve`` refuses anything else) and viewer endpoints are open; endpoints that need
 a stronger role then answer 401 until keys are configured.
@@ -33,7 +34,11 @@ class Principal:
     role: Role
 
 
-def _lookup(settings: Settings, presented: str) -> Role | None:
+SESSION_COOKIE = "ecomap_api_key"
+"""Cookie set by ``/login`` for browsers, which cannot send a header when following a link."""
+
+
+def lookup_role(settings: Settings, presented: str) -> Role | None:
     # Compare every configured key in constant time so timing does not reveal a prefix.
     found = None
     for key, role in settings.api_keys.items():
@@ -45,13 +50,13 @@ def _lookup(settings: Settings, presented: str) -> Role | None:
 async def authenticate(request: Request, api_key: str | None = Depends(_api_key_header),
                        bearer: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
     settings: Settings = request.app.state.settings
-    presented = api_key or (bearer.credentials if bearer else None)
+    presented = api_key or (bearer.credentials if bearer else None) or request.cookies.get(SESSION_COOKIE)
     if presented is None:
         if settings.api_keys:
             raise ApiError(401, "unauthorized", "This endpoint needs an API key: send it in the X-API-Key header "
                            "(or Authorization: Bearer <key>).", headers={"WWW-Authenticate": "Bearer"})
         return Principal(None, Role.VIEWER)
-    role = _lookup(settings, presented)
+    role = lookup_role(settings, presented)
     if role is None:
         raise ApiError(401, "unauthorized", "The API key is not valid. Check ECOMAP_API_KEYS on the server.",
                        headers={"WWW-Authenticate": "Bearer"})

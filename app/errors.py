@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from graph.errors import (
@@ -46,7 +47,11 @@ _STORE_STATUS: list[tuple[type[StoreError], int]] = [
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
-    async def _api(_: Request, exc: ApiError) -> JSONResponse:
+    async def _api(request: Request, exc: ApiError) -> Response:
+        if exc.status == 401 and request.method == "GET" and not request.url.path.startswith("/api/") \
+                and "text/html" in request.headers.get("accept", ""):
+            # A person opening a page: send them to the sign-in form, then back here.
+            return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
         return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
 
     @app.exception_handler(StoreError)

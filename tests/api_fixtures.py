@@ -31,7 +31,7 @@ def graph(server) -> Iterator[GraphStore]:
     store.setup_schema()
     load_test_graph(store)
     yield store
-    store._graph.delete()
+    store.drop()
     store.close()
 
 
@@ -58,7 +58,7 @@ def sample_graph(server) -> Iterator[GraphStore]:
     store.setup_schema()
     write_graph(store, SAMPLE_NODES, SAMPLE_RELS)
     yield store
-    store._graph.delete()
+    store.drop()
     store.close()
 
 

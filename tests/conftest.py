@@ -46,7 +46,7 @@ def store(server: EmbeddedServer) -> Iterator[GraphStore]:
     s = FalkorStore(fresh_graph_name(), server=server)
     s.setup_schema()
     yield s
-    s._graph.delete()
+    s.drop()
     s.close()
 
 

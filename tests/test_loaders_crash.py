@@ -65,7 +65,7 @@ def expected(server: EmbeddedServer, tmp_path: Path, *loads: Path) -> str:
             load_paths(store, [path])
         return snapshot(store, tmp_path / "expected.json")
     finally:
-        store._graph.delete()
+        store.drop()
         store.close()
 
 
@@ -168,7 +168,7 @@ def test_an_interrupted_initial_load_completes_when_run_again(private: EmbeddedS
     want = expected(server, tmp_path, files["base"])
     store = open_graph(private, "crash")
     monkeypatch.setattr(bulk, "CHUNK_ROWS", 1_000)
-    connection = store._db.connection
+    connection = store.redis
     real, calls = connection.execute_command, []
 
     def cut(*args: object, **options: object) -> object:

@@ -35,7 +35,7 @@ def empty(server) -> FalkorStore:
     store = FalkorStore(fresh_graph_name(), server=server)
     store.setup_schema()
     yield store
-    store._graph.delete()
+    store.drop()
     store.close()
 
 

@@ -33,7 +33,7 @@ def reference(server) -> tuple[list, list]:
         load_paths(store, [SMALL / "small.yaml"])
         return graph_data(to_networkx(store))
     finally:
-        store._graph.delete()
+        store.drop()
         store.close()
 
 

@@ -34,7 +34,7 @@ def curated(data_dir: Path, server: EmbeddedServer) -> Iterator[tuple[str, TestC
     with TestClient(create_app(load_settings(backend="embedded", data_dir=data_dir, graph=name),
                                store=store)) as client:
         yield name, client
-    store._graph.delete()
+    store.drop()
     store.close()
 
 

@@ -52,7 +52,7 @@ def site(data_dir: Path, server) -> Iterator[str]:
     app = create_app(load_settings(backend="embedded", data_dir=data_dir, graph=name), store=store)
     with serve(app) as base:
         yield base
-    store._graph.delete()
+    store.drop()
     store.close()
 
 
@@ -433,7 +433,7 @@ def large_site(data_dir: Path, server, tmp_path_factory: pytest.TempPathFactory)
     app = create_app(load_settings(backend="embedded", data_dir=data_dir, graph=name), store=store)
     with serve(app) as base:
         yield base
-    store._graph.delete()
+    store.drop()
     store.close()
 
 

@@ -50,7 +50,7 @@ def hostile(data_dir: Path, server) -> Iterator[str]:
     app = create_app(load_settings(backend="embedded", data_dir=data_dir, graph=name), store=store)
     with serve(app) as base:
         yield base
-    store._graph.delete()
+    store.drop()
     store.close()
 
 

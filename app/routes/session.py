@@ -1,0 +1,45 @@
+"""Signing in from a browser: the API key is kept in an HttpOnly, SameSite=Strict cookie, so the pages
+(and the API calls they make) work when ``ECOMAP_API_KEYS`` is set."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.auth import SESSION_COOKIE, lookup_role
+from app.pages.render import PAGE_CSP, render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str) -> str:
+    """Only a path on this server (never ``//host`` or a full URL) is followed after signing in."""
+    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/"
+
+
+def _login_page(next_path: str, error: str = "", status: int = 200) -> HTMLResponse:
+    html = render("login.html", page="login", title="登录", next=_safe_next(next_path), error=error)
+    return HTMLResponse(html, status_code=status, headers={"Content-Security-Policy": PAGE_CSP})
+
+
+@router.get("/login")
+def login_form(next: str = Query("/", max_length=2000)) -> HTMLResponse:
+    return _login_page(next)
+
+
+@router.post("/login")
+def login(request: Request, key: str = Form(..., max_length=500),
+          next: str = Form("/", max_length=2000)) -> Response:
+    if lookup_role(request.app.state.settings, key) is None:
+        return _login_page(next, "密钥无效 · The key is not valid.", status=401)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(SESSION_COOKIE, key, httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https", path="/")
+    return response
+
+
+@router.post("/logout")
+def logout() -> Response:
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
