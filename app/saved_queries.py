@@ -186,8 +186,8 @@ def check_params(params: dict[str, Any]) -> None:
 _TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
 
 
-class QueryParam(BaseModel):
-    """A declared parameter of a saved query."""
+class ParamFields(BaseModel):
+    """The fields of a parameter declaration, shared by ``QueryParam`` and the API's ``QueryParamIn``."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -200,6 +200,10 @@ class QueryParam(BaseModel):
     maximum: float | None = None
     max_length: int | None = Field(None, ge=1, le=10_000)
     pattern: str | None = None
+
+
+class QueryParam(ParamFields):
+    """A declared parameter of a saved query."""
 
     @field_validator("pattern")
     @classmethod

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.saved_queries import ParamFields
 from graph.ontology import NODE_TYPES, REL_TYPES, Liuxin
 
 NodeTypeName = StrEnum("NodeTypeName", {t.label: t.label for t in NODE_TYPES})
@@ -215,18 +216,8 @@ class CypherIn(BaseModel):
     limit: int = Field(1000, ge=1, le=10_000, description="Row cap.")
 
 
-class QueryParamIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    type: Literal["string", "integer", "float", "boolean", "string_list", "entity_id", "node_type",
-                  "relationship_type", "liuxin"]
+class QueryParamIn(ParamFields):
     description: str = Field("", max_length=1000)
-    required: bool = False
-    default: Any = None
-    choices: list[Any] | None = None
-    minimum: float | None = None
-    maximum: float | None = None
-    max_length: int | None = Field(None, ge=1, le=10_000)
     pattern: str | None = Field(None, max_length=500)
 
 

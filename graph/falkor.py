@@ -21,7 +21,7 @@ from graph.errors import (
     ReadOnlyViolation,
     StoreUnavailable,
 )
-from graph.model import Node, Path, QueryResult, Relationship
+from graph.model import Node, Path, QueryResult, Relationship, leaves
 from graph.ontology import ENTITY_LABEL, INDEXED_PROPERTIES, NODE_TYPES
 from graph.store import GraphStore
 
@@ -102,24 +102,13 @@ class FalkorStore(GraphStore):
         internal_ids: dict[int, str] = {}
         missing: set[int] = set()
 
-        def scan(v: Any) -> None:
-            if isinstance(v, FNode):
-                internal_ids[v.id] = v.properties.get("id", f"_{v.id}")
-            elif isinstance(v, FEdge):
-                missing.update((v.src_node, v.dest_node))
-            elif isinstance(v, FPath):
-                for n in v.nodes():
-                    scan(n)
-                for e in v.edges():
-                    scan(e)
-            elif isinstance(v, list | tuple):
-                for x in v:
-                    scan(x)
-            elif isinstance(v, dict):
-                for x in v.values():
-                    scan(x)
-
-        scan(rows)
+        for value in leaves(rows):
+            parts = (*value.nodes(), *value.edges()) if isinstance(value, FPath) else (value,)
+            for v in parts:
+                if isinstance(v, FNode):
+                    internal_ids[v.id] = v.properties.get("id", f"_{v.id}")
+                elif isinstance(v, FEdge):
+                    missing.update((v.src_node, v.dest_node))
         missing -= internal_ids.keys()
         if missing:
             lookup = self._graph.ro_query("MATCH (n) WHERE id(n) IN $ids RETURN id(n), n.id",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,8 +95,7 @@ def graph_parts(values: Any) -> tuple[dict[str, Node], dict[tuple[str, str, str]
     """Every node and relationship found anywhere in ``values`` (rows, paths, lists, maps)."""
     nodes: dict[str, Node] = {}
     rels: dict[tuple[str, str, str], Relationship] = {}
-
-    def walk(v: Any) -> None:
+    for v in leaves(values):
         if isinstance(v, Node):
             nodes[v.id] = v
         elif isinstance(v, Relationship):
@@ -105,12 +105,17 @@ def graph_parts(values: Any) -> tuple[dict[str, Node], dict[tuple[str, str, str]
                 nodes[n.id] = n
             for r in v.relationships:
                 rels[r.key] = r
-        elif isinstance(v, dict):
-            for x in v.values():
-                walk(x)
-        elif isinstance(v, list | tuple):
-            for x in v:
-                walk(x)
-
-    walk(values)
     return nodes, rels
+
+
+def leaves(value: Any) -> Iterator[Any]:
+    """Every value inside ``value``'s nested lists, tuples and dict values, depth first (``value``
+    itself when it is none of those)."""
+    if isinstance(value, dict):
+        for x in value.values():
+            yield from leaves(x)
+    elif isinstance(value, list | tuple):
+        for x in value:
+            yield from leaves(x)
+    else:
+        yield value

@@ -19,7 +19,7 @@ from graph.errors import (
     ReadOnlyViolation,
     StoreUnavailable,
 )
-from graph.model import Node, Path, QueryResult, Relationship
+from graph.model import Node, Path, QueryResult, Relationship, leaves
 from graph.ontology import ENTITY_LABEL, INDEXED_PROPERTIES, NODE_TYPES
 from graph.store import GraphStore
 
@@ -128,19 +128,8 @@ def _node(n: ng.Node) -> Node:
 def _endpoint_ids(tx: neo4j.ManagedTransaction, rows: list[list[Any]]) -> dict[str, str]:
     """Business ids of relationship endpoints: a relationship returned on its own carries
     only its endpoints' element ids, so they are looked up in the same transaction."""
-    wanted: set[str] = set()
-
-    def scan(v: Any) -> None:
-        if isinstance(v, ng.Relationship):
-            wanted.update(n.element_id for n in (v.start_node, v.end_node) if n is not None)
-        elif isinstance(v, list | tuple):
-            for x in v:
-                scan(x)
-        elif isinstance(v, dict):
-            for x in v.values():
-                scan(x)
-
-    scan(rows)
+    wanted = {n.element_id for v in leaves(rows) if isinstance(v, ng.Relationship)
+              for n in (v.start_node, v.end_node) if n is not None}
     if not wanted:
         return {}
     lookup = tx.run("MATCH (n) WHERE elementId(n) IN $ids RETURN elementId(n) AS e, n.id AS id",
@@ -155,8 +144,10 @@ def _convert(v: Any, ids: dict[str, str]) -> Any:
         return Relationship(type=v.type, start=ids[v.start_node.element_id], end=ids[v.end_node.element_id],
                             properties=dict(v.items()))
     if isinstance(v, ng.Path):
-        return Path(nodes=tuple(_node(n) for n in v.nodes),
-                    relationships=tuple(_convert(r, ids) for r in v.relationships))
+        # A path carries its nodes with their properties: its relationships' endpoints are among them.
+        nodes = tuple(_node(n) for n in v.nodes)
+        local = {**ids, **{raw.element_id: node.id for raw, node in zip(v.nodes, nodes, strict=True)}}
+        return Path(nodes=nodes, relationships=tuple(_convert(r, local) for r in v.relationships))
     if isinstance(v, list):
         return [_convert(x, ids) for x in v]
     if isinstance(v, dict):

@@ -19,20 +19,21 @@ from tests.api_helpers import (
     to_nx,
     write_graph,
 )
+from tests.conftest import filled_graph
+
+
+def _viewer_client(store: GraphStore, tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+    """A client of an app with one key per role, on ``store``; sends the viewer key."""
+    c = make_client(store, tmp_path_factory.mktemp("api"), keys_setting())
+    c.headers.update(auth("viewer"))
+    return c
 
 
 @pytest.fixture(scope="module")
 def graph(server) -> Iterator[GraphStore]:
     """A module's own graph holding the test dataset (read-only tests share it)."""
-    from graph.falkor import FalkorStore
-    from tests.conftest import fresh_graph_name
-
-    store = FalkorStore(fresh_graph_name(), server=server)
-    store.setup_schema()
-    load_test_graph(store)
-    yield store
-    store.drop()
-    store.close()
+    with filled_graph(server, load_test_graph) as store:
+        yield store
 
 
 @pytest.fixture(scope="module")
@@ -43,23 +44,14 @@ def nxg(graph: GraphStore) -> nx.MultiDiGraph:
 @pytest.fixture(scope="module")
 def client(graph: GraphStore, tmp_path_factory: pytest.TempPathFactory) -> TestClient:
     """A client of an app with one key per role, on the module's graph; sends the viewer key."""
-    c = make_client(graph, tmp_path_factory.mktemp("api"), keys_setting())
-    c.headers.update(auth("viewer"))
-    return c
+    return _viewer_client(graph, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def sample_graph(server) -> Iterator[GraphStore]:
     """A module's own graph holding the hand-made sample, whose every saved query has rows."""
-    from graph.falkor import FalkorStore
-    from tests.conftest import fresh_graph_name
-
-    store = FalkorStore(fresh_graph_name(), server=server)
-    store.setup_schema()
-    write_graph(store, SAMPLE_NODES, SAMPLE_RELS)
-    yield store
-    store.drop()
-    store.close()
+    with filled_graph(server, lambda store: write_graph(store, SAMPLE_NODES, SAMPLE_RELS)) as store:
+        yield store
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +61,4 @@ def sample_nxg(sample_graph: GraphStore) -> nx.MultiDiGraph:
 
 @pytest.fixture(scope="module")
 def sample_client(sample_graph: GraphStore, tmp_path_factory: pytest.TempPathFactory) -> TestClient:
-    c = make_client(sample_graph, tmp_path_factory.mktemp("api"), keys_setting())
-    c.headers.update(auth("viewer"))
-    return c
+    return _viewer_client(sample_graph, tmp_path_factory)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,18 @@ def server(data_dir: Path) -> EmbeddedServer:
 
 def fresh_graph_name() -> str:
     return f"t_{uuid.uuid4().hex[:12]}"
+
+
+@contextmanager
+def filled_graph(server: EmbeddedServer, fill: Callable[[GraphStore], object]) -> Iterator[FalkorStore]:
+    """A graph of its own on the embedded store, with the ontology's schema and what ``fill`` writes;
+    dropped on leaving."""
+    store = FalkorStore(fresh_graph_name(), server=server)
+    store.setup_schema()
+    fill(store)
+    yield store
+    store.drop()
+    store.close()
 
 
 @pytest.fixture

@@ -13,37 +13,25 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.main import create_app
-from app.settings import load_settings
 from graph.embedded import EmbeddedServer
-from graph.falkor import FalkorStore
 from loaders import load_dataset
-from tests.conftest import fresh_graph_name
-from tests.test_map_support import CHROMIUM, CHROMIUM_ARGS, Blocker, wait_for_chromium, wait_until
+from tests.conftest import filled_graph
+from tests.test_map_support import Blocker, app_on, chromium, wait_until
 
 pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import sync_playwright  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def curated(data_dir: Path, server: EmbeddedServer) -> Iterator[tuple[str, TestClient]]:
-    name = fresh_graph_name()
-    store = FalkorStore(name, server=server)
-    store.setup_schema()
-    load_dataset(store, "shanxi")
-    with TestClient(create_app(load_settings(backend="embedded", data_dir=data_dir, graph=name),
-                               store=store)) as client:
-        yield name, client
-    store.drop()
-    store.close()
+    with (filled_graph(server, lambda store: load_dataset(store, "shanxi")) as store,
+          TestClient(app_on(data_dir, store)) as client):
+        yield store.graph_name, client
 
 
 @pytest.fixture(scope="module")
 def offline_page() -> Iterator[Any]:
     """A page that can reach nothing: the context is offline and every routed request is aborted."""
-    wait_for_chromium()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         context = browser.new_context(offline=True, viewport={"width": 1300, "height": 800})
         page = context.new_page()
         blocker = Blocker(None)
@@ -51,9 +39,8 @@ def offline_page() -> Iterator[Any]:
         page.route("**/*", blocker)
         page.on("pageerror", lambda e: errors.append(str(e)))
         yield page
-        browser.close()
-        assert blocker.blocked == [], f"the file made requests: {blocker.blocked}"
-        assert errors == [], f"script errors: {errors}"
+    assert blocker.blocked == [], f"the file made requests: {blocker.blocked}"
+    assert errors == [], f"script errors: {errors}"
 
 
 def ecomap(data_dir: Path, graph: str, *args: str) -> subprocess.CompletedProcess:

@@ -16,26 +16,20 @@ from typing import Any
 
 import pytest
 
-from app.main import create_app
-from app.settings import load_settings
 from graph.analytics import Analytics
 from graph.falkor import FalkorStore
 from loaders import load_dataset, load_paths
 from loaders.generate import generate
-from tests.conftest import fresh_graph_name
 from tests.test_map_support import (
     ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     Blocker,
+    chromium,
     pixel_stats,
-    serve,
-    wait_for_chromium,
+    served_graph,
     wait_until,
 )
 
 pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import sync_playwright  # noqa: E402
 
 READY = "window.ecomap && window.ecomap.ready"
 
@@ -44,25 +38,18 @@ READY = "window.ecomap && window.ecomap.ready"
 def site(data_dir: Path, server) -> Iterator[str]:
     """The app on a graph holding the curated dataset and the analytics written back (importance,
     community), served on a loopback port."""
-    name = fresh_graph_name()
-    store = FalkorStore(name, server=server)
-    store.setup_schema()
-    load_dataset(store, "shanxi")
-    Analytics(store).write_back()
-    app = create_app(load_settings(backend="embedded", data_dir=data_dir, graph=name), store=store)
-    with serve(app) as base:
+    def fill(store: FalkorStore) -> None:
+        load_dataset(store, "shanxi")
+        Analytics(store).write_back()
+
+    with served_graph(data_dir, server, fill) as base:
         yield base
-    store.drop()
-    store.close()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    wait_for_chromium()
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 class Watch:
@@ -426,15 +413,11 @@ def test_the_html_export_opened_from_file_draws_the_same_nodes(page: Any, site: 
 def large_site(data_dir: Path, server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A generated ecosystem above the server-layout threshold, with more relationships than the map
     hands to vis-network (it draws them itself) and more nodes than it labels before zooming in."""
-    name = fresh_graph_name()
-    store = FalkorStore(name, server=server)
-    store.setup_schema()
-    load_paths(store, generate(1100, 4400, seed=11, out_dir=tmp_path_factory.mktemp("gen"), fmt="csv").files)
-    app = create_app(load_settings(backend="embedded", data_dir=data_dir, graph=name), store=store)
-    with serve(app) as base:
+    def fill(store: FalkorStore) -> None:
+        load_paths(store, generate(1100, 4400, seed=11, out_dir=tmp_path_factory.mktemp("gen"), fmt="csv").files)
+
+    with served_graph(data_dir, server, fill) as base:
         yield base
-    store.drop()
-    store.close()
 
 
 def test_a_large_view_is_laid_out_on_the_server_and_draws_every_relationship(browser: Any, large_site: str) -> None:

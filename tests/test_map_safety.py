@@ -11,24 +11,17 @@ from typing import Any
 
 import pytest
 
-from app.main import create_app
-from app.settings import load_settings
-from graph.falkor import FalkorStore
-from tests.conftest import fresh_graph_name
 from tests.test_map_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     XSS_IMG,
     XSS_SCRIPT,
     Blocker,
     build_graph,
-    serve,
-    wait_for_chromium,
+    chromium,
+    served_graph,
     wait_until,
 )
 
 pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import sync_playwright  # noqa: E402
 
 READY = "window.ecomap && window.ecomap.ready"
 
@@ -43,22 +36,13 @@ NO_INJECTED_MARKUP = """() => ({
 
 @pytest.fixture(scope="module")
 def hostile(data_dir: Path, server) -> Iterator[str]:
-    name = fresh_graph_name()
-    store = FalkorStore(name, server=server)
-    store.setup_schema()
-    build_graph(store)
-    app = create_app(load_settings(backend="embedded", data_dir=data_dir, graph=name), store=store)
-    with serve(app) as base:
+    with served_graph(data_dir, server, build_graph) as base:
         yield base
-    store.drop()
-    store.close()
 
 
 @pytest.fixture(scope="module")
 def page(hostile: str) -> Iterator[Any]:
-    wait_for_chromium()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         context = browser.new_context(viewport={"width": 1400, "height": 860}, accept_downloads=True)
         pg = context.new_page()
         blocker = Blocker(hostile + "/")
@@ -69,10 +53,9 @@ def page(hostile: str) -> Iterator[Any]:
         pg.on("pageerror", lambda e: errors.append(str(e)))
         pg.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
         yield pg
-        browser.close()
-        assert dialogs == [], f"a dialog fired: {dialogs}"
-        assert errors == [], f"script errors: {errors}"
-        assert blocker.blocked == [], f"requests left the server: {blocker.blocked}"
+    assert dialogs == [], f"a dialog fired: {dialogs}"
+    assert errors == [], f"script errors: {errors}"
+    assert blocker.blocked == [], f"requests left the server: {blocker.blocked}"
 
 
 def assert_inert(page: Any) -> None:

@@ -7,7 +7,7 @@ import base64
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +15,12 @@ from typing import Any
 
 import uvicorn
 
+from app.main import create_app
+from app.settings import load_settings
+from graph.embedded import EmbeddedServer
+from graph.falkor import FalkorStore
 from graph.store import GraphStore
+from tests.conftest import filled_graph
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -122,6 +127,30 @@ def serve(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+@contextmanager
+def served_graph(data_dir: Path, server: EmbeddedServer, fill: Callable[[GraphStore], object]) -> Iterator[str]:
+    """The app on a graph of its own filled by ``fill``, served on a loopback port; yield its base URL."""
+    with filled_graph(server, fill) as store, serve(app_on(data_dir, store)) as base:
+        yield base
+
+
+def app_on(data_dir: Path, store: FalkorStore) -> Any:
+    """The app on ``store``'s graph of the embedded store."""
+    return create_app(load_settings(backend="embedded", data_dir=data_dir, graph=store.graph_name), store=store)
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """A headless Chromium (waiting for it to be installed), closed on leaving."""
+    from playwright.sync_api import sync_playwright
+
+    wait_for_chromium()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 def wait_for_chromium(timeout: float = 600) -> None:
