@@ -25,7 +25,7 @@ Into an empty FalkorDB store the whole graph is built at once with FalkorDB's bu
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from graph.errors import ConstraintViolation
@@ -166,53 +166,48 @@ def write_plan(store: GraphStore, plan: Plan, *, dry_run: bool, files: list[str]
     return report
 
 
-def _write_new_nodes(store: GraphStore, plan: Plan, bar: LoadProgress, batch_size: int) -> None:
-    total = sum(len(p) for p in plan.node_new.values())
+def _shaped_batches(bar: LoadProgress, title: str, groups: dict[str, list[int]], tables: dict[str, Table],
+                    rows_of: Callable[[Table, tuple[str, ...], list[int]], list[list[Any]]],
+                    batch_size: int) -> Iterator[tuple[str, tuple[str, ...], list[list[Any]]]]:
+    """Every batch of the given records as ``(type, keys, rows)``, records grouped by the properties they
+    give; the progress bar advances once the caller has written a batch."""
+    total = sum(map(len, groups.values()))
     if not total:
         return
-    bar.start("nodes", total)
-    for label, positions in plan.node_new.items():
-        table = plan.collected.nodes[label]
+    bar.start(title, total)
+    for type_name, positions in groups.items():
+        table = tables[type_name]
         for keys, group in _shapes(table, positions):
-            for batch in batched(_node_rows(table, keys, group), batch_size):
-                try:
-                    send(store, create_nodes_cypher(label, keys), batch)
-                except ConstraintViolation:
-                    # The store already holds some of these nodes (a crashed load, retried): merge them.
-                    send(store, merge_nodes_cypher(label, keys), batch)
+            for batch in batched(rows_of(table, keys, group), batch_size):
+                yield type_name, keys, batch
                 bar.advance(len(batch))
+
+
+def _write_new_nodes(store: GraphStore, plan: Plan, bar: LoadProgress, batch_size: int) -> None:
+    for label, keys, batch in _shaped_batches(bar, "nodes", plan.node_new, plan.collected.nodes, _node_rows,
+                                              batch_size):
+        try:
+            send(store, create_nodes_cypher(label, keys), batch)
+        except ConstraintViolation:
+            # The store already holds some of these nodes (a crashed load, retried): merge them.
+            send(store, merge_nodes_cypher(label, keys), batch)
 
 
 def _compare_nodes(store: GraphStore, plan: Plan, report: LoadReport, bar: LoadProgress, batch_size: int,
                    write: bool) -> None:
-    total = sum(len(p) for p in plan.node_existing.values())
-    if not total:
-        return
-    bar.start("nodes (in the store)", total)
+    changed = dict.fromkeys(plan.node_existing, 0)
+    for label, keys, batch in _shaped_batches(bar, "nodes (in the store)", plan.node_existing,
+                                              plan.collected.nodes, _node_rows, batch_size):
+        changed[label] += send(store, compare_nodes_cypher(label, keys, write), batch, write=write).scalar() or 0
     for label, positions in plan.node_existing.items():
-        table = plan.collected.nodes[label]
-        changed = 0
-        for keys, group in _shapes(table, positions):
-            cypher = compare_nodes_cypher(label, keys, write)
-            for batch in batched(_node_rows(table, keys, group), batch_size):
-                changed += send(store, cypher, batch, write=write).scalar() or 0
-                bar.advance(len(batch))
-        report.count("node", label, "updated", changed)
-        report.count("node", label, "unchanged", len(positions) - changed)
+        report.count("node", label, "updated", changed[label])
+        report.count("node", label, "unchanged", len(positions) - changed[label])
 
 
 def _write_new_rels(store: GraphStore, plan: Plan, bar: LoadProgress, batch_size: int) -> None:
-    total = sum(len(p) for p in plan.rel_new.values())
-    if not total:
-        return
-    bar.start("relationships", total)
-    for rel_type, positions in plan.rel_new.items():
-        table = plan.collected.rels[rel_type]
-        for keys, group in _shapes(table, positions):
-            cypher = create_rels_cypher(rel_type, keys)
-            for batch in batched(_rel_rows(table, keys, group), batch_size):
-                send(store, cypher, batch)
-                bar.advance(len(batch))
+    for rel_type, keys, batch in _shaped_batches(bar, "relationships", plan.rel_new, plan.collected.rels,
+                                                 _rel_rows, batch_size):
+        send(store, create_rels_cypher(rel_type, keys), batch)
 
 
 def _remove_duplicates(store: GraphStore, plan: Plan, bar: LoadProgress, batch_size: int) -> None:
@@ -227,23 +222,16 @@ def _remove_duplicates(store: GraphStore, plan: Plan, bar: LoadProgress, batch_s
 
 def _compare_rels(store: GraphStore, plan: Plan, report: LoadReport, bar: LoadProgress, batch_size: int,
                   write: bool) -> None:
-    total = sum(len(p) for p in plan.rel_existing_ends.values())
-    if not total:
-        return
-    bar.start("relationships (ends in the store)", total)
-    for rel_type, positions in plan.rel_existing_ends.items():
-        table = plan.collected.rels[rel_type]
-        seen = 0
-        for keys, group in _shapes(table, positions):
-            cypher = compare_rels_cypher(rel_type, keys, write)
-            for batch in batched(_rel_rows(table, keys, group), batch_size):
-                for status, n in send(store, cypher, batch, write=write).rows:
-                    report.count("rel", rel_type, STATUS[status], n)
-                    seen += n
-                bar.advance(len(batch))
-        if write:
-            # Rows left out of the written result were unchanged.
-            report.count("rel", rel_type, "unchanged", len(positions) - seen)
+    seen = dict.fromkeys(plan.rel_existing_ends, 0)
+    for rel_type, keys, batch in _shaped_batches(bar, "relationships (ends in the store)", plan.rel_existing_ends,
+                                                 plan.collected.rels, _rel_rows, batch_size):
+        for status, n in send(store, compare_rels_cypher(rel_type, keys, write), batch, write=write).rows:
+            report.count("rel", rel_type, STATUS[status], n)
+            seen[rel_type] += n
+    if write:
+        # Rows left out of the written result were unchanged.
+        for rel_type, positions in plan.rel_existing_ends.items():
+            report.count("rel", rel_type, "unchanged", len(positions) - seen[rel_type])
 
 
 def _delete_stale(store: GraphStore, plan: Plan, bar: LoadProgress, batch_size: int) -> None:
