@@ -9,13 +9,10 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from graph.factory import Backend, ConfigError, StoreConfig, managed_server, open_store
 from graph.store import DEFAULT_ROW_CAP, DEFAULT_TIMEOUT_MS, GraphStore
 
-
-class Backend(StrEnum):
-    EMBEDDED = "embedded"
-    FALKORDB = "falkordb"
-    NEO4J = "neo4j"
+__all__ = ["Backend", "ConfigError", "Role", "Settings", "load_settings", "parse_api_keys"]
 
 
 class Role(StrEnum):
@@ -77,32 +74,20 @@ class Settings(BaseSettings):
     def api_keys(self) -> dict[str, Role]:
         return parse_api_keys(self.api_keys_raw)
 
+    @property
+    def store_config(self) -> StoreConfig:
+        return StoreConfig(backend=self.backend, data_dir=self.data_dir, graph=self.graph,
+                           falkordb_url=self.falkordb_url, neo4j_uri=self.neo4j_uri, neo4j_user=self.neo4j_user,
+                           neo4j_password=self.neo4j_password, neo4j_database=self.neo4j_database,
+                           timeout_ms=self.query_timeout_ms, row_cap=self.row_cap)
+
     def open_store(self) -> GraphStore:
         """Connect to the configured backend (starting the embedded server if needed)."""
-        limits = {"timeout_ms": self.query_timeout_ms, "row_cap": self.row_cap}
-        if self.backend is Backend.NEO4J:
-            from graph.neo4j_store import Neo4jStore
+        return open_store(self.store_config)
 
-            if not self.neo4j_uri or self.neo4j_password is None:
-                raise ConfigError("ECOMAP_BACKEND=neo4j needs NEO4J_URI and NEO4J_PASSWORD to be set.")
-            return Neo4jStore(self.neo4j_uri, self.neo4j_user, self.neo4j_password, self.neo4j_database,
-                              **limits)
-        from graph.falkor import FalkorStore
-
-        if self.backend is Backend.FALKORDB:
-            if not self.falkordb_url:
-                raise ConfigError("ECOMAP_BACKEND=falkordb needs ECOMAP_FALKORDB_URL (e.g. redis://localhost:6379).")
-            return FalkorStore(self.graph, url=self.falkordb_url, **limits)
-        return FalkorStore(self.graph, server=self.embedded_server(), **limits)
-
-    def embedded_server(self):
-        from graph.embedded import EmbeddedServer
-
-        return EmbeddedServer(self.data_dir)
-
-
-class ConfigError(Exception):
-    """Configuration that cannot work; the message names the variable to fix."""
+    def managed_server(self):
+        """The store server this project starts itself for the configured backend, if any."""
+        return managed_server(self.store_config)
 
 
 _FIELD_TO_ENV = {name: (f.validation_alias.choices[0] if isinstance(f.validation_alias, AliasChoices) else name)

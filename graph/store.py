@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
 from graph.model import QueryResult, Stats
-from graph.ontology import ENTITY_LABEL, NODE_TYPE_BY_LABEL
+from graph.ontology import ENTITY_LABEL, NODE_TYPE_BY_LABEL, PropType
+from graph.paging import GraphScan, RelFilter, keyset_scan
 
 DEFAULT_TIMEOUT_MS = 30_000
 DEFAULT_ROW_CAP = 100_000
@@ -19,6 +21,22 @@ def batched(rows: Iterable[dict], size: int) -> Iterator[list[dict]]:
     it = iter(rows)
     while batch := list(islice(it, size)):
         yield batch
+
+
+@dataclass(frozen=True)
+class BulkTable:
+    """Records of one type laid out by column, for ``GraphStore.bulk_build``.
+
+    ``keys`` are node ids, or ``(start id, end id)`` pairs for relationships; ``columns`` maps each
+    property to one value per record (``None``: not given); ``prop_types`` gives each property's type."""
+
+    type: str
+    keys: Sequence[Any]
+    columns: dict[str, list[Any]]
+    prop_types: dict[str, PropType]
+
+    def __len__(self) -> int:
+        return len(self.keys)
 
 
 class GraphStore(ABC):
@@ -71,6 +89,42 @@ class GraphStore(ABC):
                 on_batch(len(batch), counters)
         return totals
 
+    def send_rows(self, cypher: str, rows: list[Any], *, write: bool = True) -> QueryResult:
+        """Run ``cypher`` with ``$rows`` bound to ``rows`` (a list of lists or scalars); an engine may
+        override how the rows travel."""
+        if write:
+            return self.write(cypher, {"rows": rows})
+        return self.read(cypher, {"rows": rows}, row_cap=max(self.row_cap, len(rows) * 64))
+
+    # -- engine-specific paths with portable defaults -------------------------------------
+    can_bulk_build: bool = False
+    """True where ``bulk_build`` is faster than batched ``CREATE`` into an empty store."""
+
+    def bulk_build(self, nodes: Sequence[BulkTable], rels: Sequence[BulkTable],
+                   advance: Callable[[int], None]) -> None:
+        """Build the graph in an empty store at once (only where ``can_bulk_build``); ``advance(n)``
+        reports records written."""
+        raise NotImplementedError(f"the {self.backend} store has no bulk build")
+
+    def epoch(self) -> str:
+        """A token that changes whenever a write may have been applied twice (the server restarted,
+        or a call was retried after its answer was lost): a load compares it before and after."""
+        return ""
+
+    def scan(self, rel_filter: RelFilter, *, page_size: int, workers: int,
+             on_page: Callable[[int, int], None] | None = None) -> GraphScan:
+        """Every entity and every relationship ``rel_filter`` selects, read in pages."""
+        return keyset_scan(self, rel_filter, page_size=page_size, workers=workers, on_page=on_page)
+
+    @property
+    def identity(self) -> tuple[str, ...]:
+        """Which graph this is (engine, address, graph or database), for caches shared by stores."""
+        return (self.backend,)
+
+    def is_empty(self) -> bool:
+        """True when the graph holds no node at all (the store's own bookkeeping aside)."""
+        return not self.read("MATCH (n) RETURN count(n)").scalar()
+
     # -- schema, stats, version ----------------------------------------------------------
     @abstractmethod
     def setup_schema(self) -> None:
@@ -97,6 +151,12 @@ class GraphStore(ABC):
     @abstractmethod
     def clear(self) -> None:
         """Delete every node and relationship of this graph (schema may be kept)."""
+
+    def drop(self) -> None:
+        """Delete the graph as far as the engine allows: the graph itself where an engine holds many
+        (FalkorDB), otherwise its contents. The version keeps counting up, so caches never mistake a
+        new graph for an old one."""
+        self.clear()
 
     @abstractmethod
     def ping(self) -> None:

@@ -30,7 +30,6 @@ from graph.store import GraphStore
 from loaders.headers import END, START, TYPE
 from loaders.problems import a
 from loaders.report import LoadReport
-from loaders.rows import send
 from loaders.validation import BAD, Collected, Loc, Table
 
 CITATION = re.compile(rf"({ID_PATTERN.pattern[1:-1]})#([0-9A-Za-z_.-]{{1,32}})")
@@ -72,7 +71,7 @@ class Plan:
 def make_plan(store: GraphStore, collected: Collected) -> Plan:
     """Check ``collected`` against the store and work out the changes; problems go to
     ``collected.problems`` (the caller rejects the load when there are any)."""
-    empty = not store.read("MATCH (n) RETURN count(n)").scalar()
+    empty = store.is_empty()
     plan = Plan(collected, empty)
     if not empty:
         wanted = set(collected.node_label) | _referenced_ids(collected)
@@ -108,7 +107,7 @@ def _lookup(store: GraphStore, ids: set[str]) -> dict[str, str | None]:
     found: dict[str, str | None] = {}
     ordered = sorted(ids)
     for i in range(0, len(ordered), LOOKUP_BATCH):
-        rows = send(store, "UNWIND $rows AS id MATCH (n:Entity {id: id}) "
+        rows = store.send_rows("UNWIND $rows AS id MATCH (n:Entity {id: id}) "
                            f"RETURN [l IN labels(n) WHERE l <> '{ENTITY_LABEL}'] AS labels, collect(n.id)",
                     ordered[i:i + LOOKUP_BATCH], write=False).rows
         for labels, node_ids in rows:
@@ -318,7 +317,7 @@ def _find_stale(store: GraphStore, plan: Plan) -> None:
         stale: list[tuple[str, str]] = []
         for i in range(0, len(given), LOOKUP_BATCH):
             # The type comes from the ontology's fixed list above, never from input.
-            rows = send(store, f"UNWIND $rows AS id MATCH (:Entity {{id: id}})-[:{rel_type}]->(t:Entity) "
+            rows = store.send_rows(f"UNWIND $rows AS id MATCH (:Entity {{id: id}})-[:{rel_type}]->(t:Entity) "
                                "RETURN id, t.id", given[i:i + LOOKUP_BATCH], write=False).rows
             stale += [(s, t) for s, t in rows if (s, t) not in keep]
         if stale:

@@ -16,10 +16,10 @@ the plan says changes.
 Records are sent in groups that give the same properties ("shapes"), each row a list of values, so
 that a partial record never touches properties it does not give. Labels, relationship types and
 property names are put into the Cypher text only from the ontology; every value travels in the
-``$rows`` parameter (see ``loaders.rows``).
+``$rows`` parameter (``GraphStore.send_rows``).
 
-Into an empty FalkorDB store the whole graph is built at once with FalkorDB's bulk command instead
-(``loaders.bulk``).
+Into an empty store of an engine with a bulk build (FalkorDB), the whole graph is built at once
+instead (``GraphStore.bulk_build``).
 """
 
 from __future__ import annotations
@@ -30,12 +30,11 @@ from typing import Any
 
 from graph.errors import ConstraintViolation
 from graph.ontology import NODE_TYPE_BY_LABEL, REL_TYPE_BY_NAME
-from graph.store import DEFAULT_BATCH_SIZE, GraphStore, batched
-from loaders import bulk
+from graph.store import DEFAULT_BATCH_SIZE, BulkTable, GraphStore, batched
+from loaders.headers import fields_of
 from loaders.plan import Plan
 from loaders.progress import LoadProgress
 from loaders.report import LoadReport
-from loaders.rows import send
 from loaders.validation import Table
 
 STATUS = ("created", "updated", "unchanged")
@@ -148,22 +147,34 @@ def write_plan(store: GraphStore, plan: Plan, *, dry_run: bool, files: list[str]
         report.method = "none"
         _compare_nodes(store, plan, report, bar, batch_size, write=False)
         _compare_rels(store, plan, report, bar, batch_size, write=False)
-    elif plan.empty_store and bulk.supported(store):
+    elif plan.empty_store and store.can_bulk_build:
         report.method = "bulk"
-        bulk.build_graph(store, plan, bar)
+        _bulk_build(store, plan, bar)
     else:
         report.method = "create" if plan.empty_store else "merge"
-        server = bulk.server_run(store)
+        epoch = store.epoch()
         _write_new_nodes(store, plan, bar, batch_size)
         _compare_nodes(store, plan, report, bar, batch_size, write=True)
         _write_new_rels(store, plan, bar, batch_size)
         _compare_rels(store, plan, report, bar, batch_size, write=True)
         _delete_stale(store, plan, bar, batch_size)
-        if bulk.server_run(store) != server:
+        if store.epoch() != epoch:
             _remove_duplicates(store, plan, bar, batch_size)
         if not report.changed:
             report.method = "none"
     return report
+
+
+def _bulk_tables(tables: dict[str, Table]) -> list[BulkTable]:
+    return [BulkTable(t.type, t.keys, t.columns, {name: f.type for name, f in fields_of(t.kind, t.type).items()
+                                                  if name in t.columns})
+            for t in tables.values()]
+
+
+def _bulk_build(store: GraphStore, plan: Plan, bar: LoadProgress) -> None:
+    nodes, rels = _bulk_tables(plan.collected.nodes), _bulk_tables(plan.collected.rels)
+    bar.start("bulk build", sum(map(len, nodes)) + sum(map(len, rels)))
+    store.bulk_build(nodes, rels, bar.advance)
 
 
 def _shaped_batches(bar: LoadProgress, title: str, groups: dict[str, list[int]], tables: dict[str, Table],
@@ -187,10 +198,10 @@ def _write_new_nodes(store: GraphStore, plan: Plan, bar: LoadProgress, batch_siz
     for label, keys, batch in _shaped_batches(bar, "nodes", plan.node_new, plan.collected.nodes, _node_rows,
                                               batch_size):
         try:
-            send(store, create_nodes_cypher(label, keys), batch)
+            store.send_rows(create_nodes_cypher(label, keys), batch)
         except ConstraintViolation:
             # The store already holds some of these nodes (a crashed load, retried): merge them.
-            send(store, merge_nodes_cypher(label, keys), batch)
+            store.send_rows(merge_nodes_cypher(label, keys), batch)
 
 
 def _compare_nodes(store: GraphStore, plan: Plan, report: LoadReport, bar: LoadProgress, batch_size: int,
@@ -198,7 +209,7 @@ def _compare_nodes(store: GraphStore, plan: Plan, report: LoadReport, bar: LoadP
     changed = dict.fromkeys(plan.node_existing, 0)
     for label, keys, batch in _shaped_batches(bar, "nodes (in the store)", plan.node_existing,
                                               plan.collected.nodes, _node_rows, batch_size):
-        changed[label] += send(store, compare_nodes_cypher(label, keys, write), batch, write=write).scalar() or 0
+        changed[label] += store.send_rows(compare_nodes_cypher(label, keys, write), batch, write=write).scalar() or 0
     for label, positions in plan.node_existing.items():
         report.count("node", label, "updated", changed[label])
         report.count("node", label, "unchanged", len(positions) - changed[label])
@@ -207,7 +218,7 @@ def _compare_nodes(store: GraphStore, plan: Plan, report: LoadReport, bar: LoadP
 def _write_new_rels(store: GraphStore, plan: Plan, bar: LoadProgress, batch_size: int) -> None:
     for rel_type, keys, batch in _shaped_batches(bar, "relationships", plan.rel_new, plan.collected.rels,
                                                  _rel_rows, batch_size):
-        send(store, create_rels_cypher(rel_type, keys), batch)
+        store.send_rows(create_rels_cypher(rel_type, keys), batch)
 
 
 def _remove_duplicates(store: GraphStore, plan: Plan, bar: LoadProgress, batch_size: int) -> None:
@@ -216,7 +227,7 @@ def _remove_duplicates(store: GraphStore, plan: Plan, bar: LoadProgress, batch_s
     for rel_type, positions in plan.rel_new.items():
         keys = plan.collected.rels[rel_type].keys
         for batch in batched([list(keys[pos]) for pos in positions], batch_size):
-            send(store, dedupe_rels_cypher(rel_type), batch)
+            store.send_rows(dedupe_rels_cypher(rel_type), batch)
             bar.advance(len(batch))
 
 
@@ -225,7 +236,7 @@ def _compare_rels(store: GraphStore, plan: Plan, report: LoadReport, bar: LoadPr
     seen = dict.fromkeys(plan.rel_existing_ends, 0)
     for rel_type, keys, batch in _shaped_batches(bar, "relationships (ends in the store)", plan.rel_existing_ends,
                                                  plan.collected.rels, _rel_rows, batch_size):
-        for status, n in send(store, compare_rels_cypher(rel_type, keys, write), batch, write=write).rows:
+        for status, n in store.send_rows(compare_rels_cypher(rel_type, keys, write), batch, write=write).rows:
             report.count("rel", rel_type, STATUS[status], n)
             seen[rel_type] += n
     if write:
@@ -240,5 +251,5 @@ def _delete_stale(store: GraphStore, plan: Plan, bar: LoadProgress, batch_size: 
         bar.start("derived edges no longer given", total)
     for rel_type, pairs in plan.stale.items():
         for batch in batched([list(pair) for pair in pairs], batch_size):
-            send(store, delete_rels_cypher(rel_type), batch)
+            store.send_rows(delete_rels_cypher(rel_type), batch)
             bar.advance(len(batch))

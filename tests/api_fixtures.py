@@ -30,9 +30,9 @@ def _viewer_client(store: GraphStore, tmp_path_factory: pytest.TempPathFactory) 
 
 
 @pytest.fixture(scope="module")
-def graph(server) -> Iterator[GraphStore]:
+def graph(engine) -> Iterator[GraphStore]:
     """A module's own graph holding the test dataset (read-only tests share it)."""
-    with filled_graph(server, load_test_graph) as store:
+    with filled_graph(engine, load_test_graph) as store:
         yield store
 
 
@@ -48,9 +48,9 @@ def client(graph: GraphStore, tmp_path_factory: pytest.TempPathFactory) -> TestC
 
 
 @pytest.fixture(scope="module")
-def sample_graph(server) -> Iterator[GraphStore]:
+def sample_graph(engine) -> Iterator[GraphStore]:
     """A module's own graph holding the hand-made sample, whose every saved query has rows."""
-    with filled_graph(server, lambda store: write_graph(store, SAMPLE_NODES, SAMPLE_RELS)) as store:
+    with filled_graph(engine, lambda store: write_graph(store, SAMPLE_NODES, SAMPLE_RELS)) as store:
         yield store
 
 

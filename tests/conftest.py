@@ -1,20 +1,34 @@
-"""Shared fixtures: one embedded store server per test session, a fresh graph per test, and the
-conformance backends (embedded always; remote FalkorDB and Neo4j when configured)."""
+"""Shared fixtures: one embedded store server per test session, and graphs on every engine.
+
+Store-backed fixtures (``store``, ``settings``, ``filled_graph``…) are parametrised by ``engine``,
+so every test that uses them runs on the embedded FalkorDB and on Neo4j. The Neo4j servers come
+from ``python -m tests.services`` (``make test`` runs the suite under it); without them the Neo4j
+run is skipped locally and fails in CI.
+"""
 
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from app.settings import Settings, load_settings
+from app.settings import Settings
 from graph.embedded import EmbeddedServer
-from graph.falkor import FalkorStore
 from graph.store import GraphStore
+from tests.engines import (
+    FALKORDB_URL_ENV,
+    NEO4J_URIS_ENV,
+    Engine,
+    FalkorEngine,
+    fresh_graph_name,
+    neo4j_from_env,
+    neo4j_required,
+)
+
+__all__ = ["filled_graph", "fresh_graph_name"]
 
 
 @pytest.fixture(scope="session")
@@ -31,64 +45,68 @@ def server(data_dir: Path) -> EmbeddedServer:
     return srv
 
 
-def fresh_graph_name() -> str:
-    return f"t_{uuid.uuid4().hex[:12]}"
+_ENGINES: dict[str, Engine | None] = {}
+
+
+def _engine(kind: str, request: pytest.FixtureRequest) -> Engine:
+    if kind not in _ENGINES:
+        data_dir = request.getfixturevalue("data_dir")
+        if kind == "embedded":
+            request.getfixturevalue("server")
+            _ENGINES[kind] = FalkorEngine(data_dir)
+        elif kind == "falkordb-remote":
+            url = os.environ.get(FALKORDB_URL_ENV)
+            _ENGINES[kind] = FalkorEngine(data_dir, url) if url else None
+        else:
+            _ENGINES[kind] = neo4j_from_env(data_dir)
+    engine = _ENGINES[kind]
+    if engine is None:
+        if kind == "neo4j":
+            reason = f"Neo4j not configured: run the suite under `python -m tests.services` ({NEO4J_URIS_ENV})"
+            if neo4j_required():
+                pytest.fail(f"{reason}; in CI the Neo4j run is mandatory")
+        else:
+            reason = f"remote FalkorDB not configured: set {FALKORDB_URL_ENV}=redis://host:port"
+        pytest.skip(reason)
+    return engine
+
+
+@pytest.fixture(scope="session", params=["embedded", "neo4j"])
+def engine(request: pytest.FixtureRequest) -> Engine:
+    """Each engine the store-backed tests run on."""
+    return _engine(request.param, request)
+
+
+@pytest.fixture(params=["embedded", "falkordb-remote", "neo4j"])
+def any_store(request: pytest.FixtureRequest) -> Iterator[GraphStore]:
+    """The same empty, schema-ready graph on every engine, the remote FalkorDB included."""
+    with _engine(request.param, request).graph() as store:
+        yield store
 
 
 @contextmanager
-def filled_graph(server: EmbeddedServer, fill: Callable[[GraphStore], object]) -> Iterator[FalkorStore]:
-    """A graph of its own on the embedded store, with the ontology's schema and what ``fill`` writes;
+def filled_graph(engine: Engine, fill: Callable[[GraphStore], object]) -> Iterator[GraphStore]:
+    """A graph of its own on ``engine``, with the ontology's schema and what ``fill`` writes;
     dropped on leaving."""
-    store = FalkorStore(fresh_graph_name(), server=server)
-    store.setup_schema()
-    fill(store)
-    yield store
-    store.drop()
-    store.close()
+    with engine.graph() as store:
+        fill(store)
+        yield store
 
 
 @pytest.fixture
-def settings(data_dir: Path, server: EmbeddedServer) -> Settings:
-    """Settings for the embedded backend on the session's server with a graph of its own."""
-    return load_settings(backend="embedded", data_dir=data_dir, graph=fresh_graph_name())
+def store(engine: Engine) -> Iterator[GraphStore]:
+    """An empty graph with the ontology's schema."""
+    with engine.graph() as s:
+        yield s
 
 
 @pytest.fixture
-def store(server: EmbeddedServer) -> Iterator[GraphStore]:
-    """An empty graph with the ontology's schema on the embedded store."""
-    s = FalkorStore(fresh_graph_name(), server=server)
-    s.setup_schema()
-    yield s
-    s.drop()
-    s.close()
+def settings(engine: Engine, store: GraphStore) -> Settings:
+    """Settings whose store is the test's ``store`` graph."""
+    return engine.settings_for(store)
 
 
-def _conformance_params() -> list:
-    params = [pytest.param(("embedded", None), id="embedded")]
-    url = os.environ.get("ECOMAP_TEST_FALKORDB_URL")
-    params.append(pytest.param(("falkordb", url), id="falkordb-remote", marks=pytest.mark.skipif(
-        not url, reason="remote FalkorDB not configured: set ECOMAP_TEST_FALKORDB_URL=redis://host:port")))
-    uri = os.environ.get("NEO4J_URI")
-    params.append(pytest.param(("neo4j", uri), id="neo4j", marks=pytest.mark.skipif(
-        not uri, reason="Neo4j not configured: set NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD (docker compose up neo4j)")))
-    return params
-
-
-@pytest.fixture(params=_conformance_params())
-def any_store(request: pytest.FixtureRequest, server: EmbeddedServer) -> Iterator[GraphStore]:
-    """The same empty, schema-ready graph on every reachable backend."""
-    kind, address = request.param
-    if kind == "embedded":
-        s: GraphStore = FalkorStore(fresh_graph_name(), server=server)
-    elif kind == "falkordb":
-        s = FalkorStore(fresh_graph_name(), url=address)
-    else:
-        from graph.neo4j_store import Neo4jStore
-
-        s = Neo4jStore(address, os.environ.get("NEO4J_USER", "neo4j"),
-                       os.environ.get("NEO4J_PASSWORD", ""), os.environ.get("NEO4J_DATABASE", "neo4j"))
-        s.clear()
-    s.setup_schema()
-    yield s
-    s.clear()
-    s.close()
+@pytest.fixture
+def store_env(engine: Engine, store: GraphStore) -> dict[str, str]:
+    """The environment of a CLI process working on the test's ``store`` graph."""
+    return {**os.environ, **engine.env_for(store)}

@@ -10,19 +10,18 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from graph.analytics.planted import planted_clusters, write_spec
-from graph.falkor import FalkorStore
+from graph.store import GraphStore
 
 
 @pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, data_dir: Path, store: FalkorStore) -> FalkorStore:
-    monkeypatch.setenv("ECOMAP_BACKEND", "embedded")
-    monkeypatch.setenv("ECOMAP_DATA_DIR", str(data_dir))
-    monkeypatch.setenv("ECOMAP_GRAPH", store.graph_name)
+def env(monkeypatch: pytest.MonkeyPatch, engine, store: GraphStore) -> GraphStore:
+    for name, value in engine.env_for(store).items():
+        monkeypatch.setenv(name, value)
     write_spec(store, planted_clusters(3, 10, seed=2))
     return store
 
 
-def test_analyze_prints_a_summary_table(env: FalkorStore) -> None:
+def test_analyze_prints_a_summary_table(env: GraphStore) -> None:
     result = CliRunner().invoke(cli, ["analyze"])
     assert result.exit_code == 0, result.output
     for label in ("projection from the store", "communities", "completeness (补链)", "total"):
@@ -30,7 +29,7 @@ def test_analyze_prints_a_summary_table(env: FalkorStore) -> None:
     assert env.read("MATCH (n:Entity) WHERE n.importance IS NOT NULL RETURN count(n)").scalar() == 0
 
 
-def test_analyze_write_back_as_json(env: FalkorStore) -> None:
+def test_analyze_write_back_as_json(env: GraphStore) -> None:
     result = CliRunner().invoke(cli, ["analyze", "--write-back", "--json"])
     assert result.exit_code == 0, result.output
     body = json.loads(result.output)
@@ -41,7 +40,7 @@ def test_analyze_write_back_as_json(env: FalkorStore) -> None:
                     "RETURN count(n)").scalar() == 33
 
 
-def test_analyze_rejects_a_bad_rules_file_and_engine(env: FalkorStore, tmp_path: Path) -> None:
+def test_analyze_rejects_a_bad_rules_file_and_engine(env: GraphStore, tmp_path: Path) -> None:
     rules = tmp_path / "rules.yaml"
     rules.write_text("roles: []\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["analyze", "--rules", str(rules)])

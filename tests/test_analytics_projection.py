@@ -6,7 +6,7 @@ from __future__ import annotations
 import networkx as nx
 import pytest
 
-from graph.analytics import betweenness, communities, components, degree, k_hop_reach, pagerank, project, projection
+from graph.analytics import betweenness, communities, components, degree, k_hop_reach, pagerank, project
 from graph.analytics.planted import GraphSpec, random_ecosystem, write_spec
 from graph.store import GraphStore
 
@@ -55,17 +55,6 @@ def test_projection_is_the_same_for_any_page_size(store: GraphStore, page_size: 
     assert sorted(P.edges()) == sorted(spec.edges)
     assert P.number_of_nodes() == 400 and P.number_of_edges() == 1500
     assert pages[-1][0] == pages[-1][1]
-
-
-def test_portable_and_packed_pages_give_the_same_projection(store: GraphStore,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    spec = random_ecosystem(300, 1000, seed=6)
-    write_spec(store, spec)
-    packed = project(store, page_size=50)
-    monkeypatch.setattr(projection, "_page_queries", lambda _: projection._PORTABLE)
-    portable = project(store, page_size=50)
-    assert portable.ids == packed.ids and portable.types == packed.types
-    assert portable.edges() == packed.edges() and sorted(packed.edges()) == sorted(spec.edges)
 
 
 def test_metrics_on_the_projection_equal_networkx_on_the_same_graph_built_directly(store: GraphStore) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from graph.embedded import EmbeddedServer
+from graph.factory import Backend, StoreConfig, managed_server
 
 DATASET = Path(__file__).resolve().parents[1] / "loaders" / "datasets" / "shanxi_liuxin"
 
@@ -30,9 +30,13 @@ def _env(data_dir: Path, **extra: str) -> dict[str, str]:
             "COLUMNS": "200", **extra}
 
 
-def test_serve_loads_the_curated_dataset_into_an_empty_store_and_stops_its_store(tmp_path: Path) -> None:
+def test_serve_loads_the_curated_dataset_into_an_empty_store_and_stops_its_store(store_env: dict[str, str],
+                                                                                  tmp_path: Path) -> None:
+    """The data dir is a new one: an embedded store is started for this server alone (and stopped with it)."""
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)], env=_env(tmp_path),
+    env = _env(tmp_path, **{k: v for k, v in store_env.items() if k.startswith(("ECOMAP_", "NEO4J_"))
+                            and k != "ECOMAP_DATA_DIR"})
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 120
@@ -52,7 +56,8 @@ def test_serve_loads_the_curated_dataset_into_an_empty_store_and_stops_its_store
         proc.send_signal(signal.SIGINT)
         output, _ = proc.communicate(timeout=60)
     assert f"http://127.0.0.1:{port}/" in output and "curated" in output
-    assert not EmbeddedServer(tmp_path).status().running
+    started = managed_server(StoreConfig(backend=Backend(env["ECOMAP_BACKEND"]), data_dir=tmp_path))
+    assert started is None or not started.status().running
 
 
 def test_serve_refuses_a_public_address_without_keys(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import yaml
 from typer.testing import CliRunner
 
 from app.cli import cli
-from graph.falkor import FalkorStore
+from graph.store import GraphStore
 from loaders import LoadRejected, load_paths
 from loaders.export import export_graph
 
@@ -29,17 +29,17 @@ def test_the_corpus_is_large_and_every_file_has_expectations() -> None:
 
 
 @pytest.fixture
-def loaded(store: FalkorStore) -> FalkorStore:
+def loaded(store: GraphStore) -> GraphStore:
     load_paths(store, [SMALL])
     return store
 
 
-def snapshot(store: FalkorStore, tmp_path: Path, name: str) -> str:
+def snapshot(store: GraphStore, tmp_path: Path, name: str) -> str:
     return export_graph(store, "json", tmp_path / name).read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_a_bad_input_is_rejected_with_file_row_and_column(loaded: FalkorStore, tmp_path: Path, name: str) -> None:
+def test_a_bad_input_is_rejected_with_file_row_and_column(loaded: GraphStore, tmp_path: Path, name: str) -> None:
     before = snapshot(loaded, tmp_path, "before.json")
     with pytest.raises(LoadRejected) as caught:
         load_paths(loaded, [BAD / name])
@@ -52,8 +52,8 @@ def test_a_bad_input_is_rejected_with_file_row_and_column(loaded: FalkorStore, t
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_the_cli_exits_non_zero_and_prints_file_row_column(loaded: FalkorStore, data_dir: Path, name: str) -> None:
-    env = {"ECOMAP_BACKEND": "embedded", "ECOMAP_DATA_DIR": str(data_dir), "ECOMAP_GRAPH": loaded.graph_name}
+def test_the_cli_exits_non_zero_and_prints_file_row_column(loaded: GraphStore, engine, name: str) -> None:
+    env = engine.env_for(loaded)
     result = CliRunner().invoke(cli, ["load", str(BAD / name)], env=env)
     assert result.exit_code == 1
     want = EXPECTED[name][0]
@@ -66,7 +66,7 @@ def test_the_cli_exits_non_zero_and_prints_file_row_column(loaded: FalkorStore, 
     assert {"file", "row", "column", "reason"} <= set(problems[0])
 
 
-def test_every_problem_of_a_file_is_reported_not_only_the_first(store: FalkorStore, tmp_path: Path) -> None:
+def test_every_problem_of_a_file_is_reported_not_only_the_first(store: GraphStore, tmp_path: Path) -> None:
     many = tmp_path / "many.csv"
     many.write_text("type,id,name,year,liuxin\n"
                     "Project,proj-a,甲,二〇二一,新材料\n"
@@ -79,7 +79,7 @@ def test_every_problem_of_a_file_is_reported_not_only_the_first(store: FalkorSto
 
 
 @pytest.mark.parametrize("name", ["html-in-names.csv", "quoted-line-breaks.csv"])
-def test_tricky_but_valid_text_is_accepted_as_data(store: FalkorStore, name: str) -> None:
+def test_tricky_but_valid_text_is_accepted_as_data(store: GraphStore, name: str) -> None:
     load_paths(store, [TRICKY / name])
     names = dict(store.read("MATCH (n:Entity) RETURN n.id, n.name").rows)
     expected = json.loads((TRICKY / "expected.json").read_text(encoding="utf-8"))[name]

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from graph import falkor_bulk
 from graph.embedded import EmbeddedServer
 from graph.errors import StoreError
 from graph.falkor import FalkorStore
-from loaders import bulk, load_paths
+from loaders import load_paths
 from loaders.export import export_graph
 from loaders.generate import generate
 
@@ -167,7 +168,7 @@ def test_an_interrupted_initial_load_completes_when_run_again(private: EmbeddedS
     store or by the loader stopping dead, so that the store holds part of the graph."""
     want = expected(server, tmp_path, files["base"])
     store = open_graph(private, "crash")
-    monkeypatch.setattr(bulk, "CHUNK_ROWS", 1_000)
+    monkeypatch.setattr(falkor_bulk, "CHUNK_ROWS", 1_000)
     connection = store.redis
     real, calls = connection.execute_command, []
 

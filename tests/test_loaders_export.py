@@ -11,7 +11,7 @@ import networkx as nx
 import pytest
 from openpyxl import load_workbook
 
-from graph.falkor import FalkorStore
+from graph.store import GraphStore
 from loaders import load_paths
 from loaders.export import export_graph, to_networkx
 from loaders.generate import generate
@@ -20,7 +20,7 @@ SMALL = Path(__file__).parent / "fixtures" / "small" / "small.yaml"
 
 
 @pytest.fixture
-def source(store: FalkorStore, tmp_path_factory: pytest.TempPathFactory) -> FalkorStore:
+def source(store: GraphStore, tmp_path_factory: pytest.TempPathFactory) -> GraphStore:
     """The small fixture plus a synthetic ecosystem: every type, lists, numbers, derived edges."""
     out = tmp_path_factory.mktemp("synthetic")
     generate(400, 1600, seed=11, out_dir=out)
@@ -29,18 +29,13 @@ def source(store: FalkorStore, tmp_path_factory: pytest.TempPathFactory) -> Falk
 
 
 @pytest.fixture
-def empty(server) -> FalkorStore:
-    from tests.conftest import fresh_graph_name
-
-    store = FalkorStore(fresh_graph_name(), server=server)
-    store.setup_schema()
-    yield store
-    store.drop()
-    store.close()
+def empty(engine) -> GraphStore:
+    with engine.graph() as store:
+        yield store
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv", "xlsx"])
-def test_export_then_load_into_an_empty_store_gives_the_same_graph(source: FalkorStore, empty: FalkorStore,
+def test_export_then_load_into_an_empty_store_gives_the_same_graph(source: GraphStore, empty: GraphStore,
                                                                    tmp_path: Path, fmt: str) -> None:
     original = export_graph(source, "json", tmp_path / "original.json").read_text(encoding="utf-8")
     exported = export_graph(source, fmt, tmp_path / f"graph.{fmt}")
@@ -49,7 +44,7 @@ def test_export_then_load_into_an_empty_store_gives_the_same_graph(source: Falko
     assert not load_paths(empty, [exported]).changed  # and loading it again changes nothing
 
 
-def test_the_json_export_is_the_loader_record_format_in_a_stable_order(source: FalkorStore, tmp_path: Path) -> None:
+def test_the_json_export_is_the_loader_record_format_in_a_stable_order(source: GraphStore, tmp_path: Path) -> None:
     data = json.loads(export_graph(source, "json", tmp_path / "g.json").read_text(encoding="utf-8"))
     ids = [n["id"] for n in data["nodes"]]
     assert ids == sorted(ids)
@@ -60,7 +55,7 @@ def test_the_json_export_is_the_loader_record_format_in_a_stable_order(source: F
                    "role": "牵头单位"}
 
 
-def test_spreadsheet_cells_that_look_like_formulas_are_neutralised(source: FalkorStore, tmp_path: Path) -> None:
+def test_spreadsheet_cells_that_look_like_formulas_are_neutralised(source: GraphStore, tmp_path: Path) -> None:
     folder = export_graph(source, "csv", tmp_path / "csv")
     with open(folder / "nodes.csv", encoding="utf-8-sig", newline="") as fh:
         rows = {row["id"]: row for row in csv.DictReader(fh)}
@@ -74,7 +69,7 @@ def test_spreadsheet_cells_that_look_like_formulas_are_neutralised(source: Falko
 
 
 @pytest.mark.parametrize("fmt", ["graphml", "gexf"])
-def test_graph_formats_hold_every_node_and_edge(source: FalkorStore, tmp_path: Path, fmt: str) -> None:
+def test_graph_formats_hold_every_node_and_edge(source: GraphStore, tmp_path: Path, fmt: str) -> None:
     path = export_graph(source, fmt, tmp_path / f"g.{fmt}")
     read = nx.read_graphml(path) if fmt == "graphml" else nx.read_gexf(path)
     graph = to_networkx(source)
@@ -84,7 +79,7 @@ def test_graph_formats_hold_every_node_and_edge(source: FalkorStore, tmp_path: P
     assert node["type"] == "Enterprise" and json.loads(node["aliases"]) == ["太钢", "太钢集团"]
 
 
-def test_to_networkx_keys_nodes_by_id_and_edges_by_type(source: FalkorStore) -> None:
+def test_to_networkx_keys_nodes_by_id_and_edges_by_type(source: GraphStore) -> None:
     graph = to_networkx(source)
     assert isinstance(graph, nx.MultiDiGraph)
     assert graph.nodes["proj-silicon-steel"]["quantity"] == 16.0
@@ -95,7 +90,7 @@ def test_to_networkx_keys_nodes_by_id_and_edges_by_type(source: FalkorStore) -> 
     assert graph.number_of_nodes() == stats.nodes and graph.number_of_edges() == stats.relationships
 
 
-def test_an_empty_store_exports_empty_files(empty: FalkorStore, tmp_path: Path) -> None:
+def test_an_empty_store_exports_empty_files(empty: GraphStore, tmp_path: Path) -> None:
     data = json.loads(export_graph(empty, "json", tmp_path / "g.json").read_text(encoding="utf-8"))
     assert data == {"nodes": [], "relationships": []}
     assert export_graph(empty, "csv", tmp_path / "csv").joinpath("nodes.csv").exists()

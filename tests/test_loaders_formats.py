@@ -23,18 +23,10 @@ def graph_data(g: nx.MultiDiGraph) -> tuple[list, list]:
 
 
 @pytest.fixture(scope="module")
-def reference(server) -> tuple[list, list]:
-    from graph.falkor import FalkorStore
-    from tests.conftest import fresh_graph_name
-
-    store = FalkorStore(fresh_graph_name(), server=server)
-    store.setup_schema()
-    try:
+def reference(engine) -> tuple[list, list]:
+    with engine.graph() as store:
         load_paths(store, [SMALL / "small.yaml"])
         return graph_data(to_networkx(store))
-    finally:
-        store.drop()
-        store.close()
 
 
 def test_the_reference_graph_holds_the_fixture_as_stored_values(reference: tuple[list, list]) -> None:

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from graph.falkor import FalkorStore
+from graph.store import GraphStore
 from loaders import load_paths
 from loaders.export import to_networkx
 from loaders.generate import generate
 
 
-def test_the_loaded_graph_has_exactly_the_asked_sizes(store: FalkorStore, tmp_path: Path) -> None:
+def test_the_loaded_graph_has_exactly_the_asked_sizes(store: GraphStore, tmp_path: Path) -> None:
     report = generate(1500, 6000, seed=1, out_dir=tmp_path)
     assert report.node_count == 1500 and report.relationship_count == 6000
     load_paths(store, [tmp_path])
@@ -48,7 +48,7 @@ def test_every_record_is_synthetic_and_named_in_chinese(tmp_path: Path) -> None:
         assert types[label] > 0, label
 
 
-def test_the_ecosystem_has_clusters_with_chains_and_skewed_enterprises(store: FalkorStore, tmp_path: Path) -> None:
+def test_the_ecosystem_has_clusters_with_chains_and_skewed_enterprises(store: GraphStore, tmp_path: Path) -> None:
     generate(3000, 15000, seed=3, out_dir=tmp_path)
     load_paths(store, [tmp_path])
     graph = to_networkx(store)
@@ -62,7 +62,7 @@ def test_the_ecosystem_has_clusters_with_chains_and_skewed_enterprises(store: Fa
     assert leaders and all(graph.nodes[n]["type"] == "Enterprise" for n in leaders)
 
 
-def test_an_excel_workbook_is_written_and_loads(store: FalkorStore, tmp_path: Path) -> None:
+def test_an_excel_workbook_is_written_and_loads(store: GraphStore, tmp_path: Path) -> None:
     report = generate(300, 1000, seed=4, out_dir=tmp_path, fmt="xlsx")
     assert [Path(f).name for f in report.files] == ["ecosystem.xlsx"]
     load_paths(store, [tmp_path])

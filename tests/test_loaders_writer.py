@@ -187,21 +187,20 @@ def test_a_batch_repeated_after_a_store_restart_leaves_no_duplicate(store: Graph
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """A client that reconnects to a restarted store retries the batch it was sending, which the
     store may already have written; the loader notices the restart and removes the repeats."""
-    from loaders import bulk, writer
 
     load_paths(store, [SMALL])
     expected = exported(store, tmp_path, "expected.json")
     store.clear()
     load_paths(store, [write(tmp_path / "seed.json", [{"type": "Region", "id": "region-x", "name": "某地"}])])
-    real_send, restarts = writer.send, iter(range(100))
+    real_send, restarts = store.send_rows, iter(range(100))
 
-    def twice(store_: GraphStore, cypher: str, rows: list, **kw: object):
+    def twice(cypher: str, rows: list, **kw: object):
         if " CREATE (a)-[" in cypher:
-            real_send(store_, cypher, rows, **kw)  # written, but the reply was lost
-        return real_send(store_, cypher, rows, **kw)
+            real_send(cypher, rows, **kw)  # written, but the reply was lost
+        return real_send(cypher, rows, **kw)
 
-    monkeypatch.setattr(writer, "send", twice)
-    monkeypatch.setattr(bulk, "server_run", lambda _: f"run-{next(restarts)}")
+    monkeypatch.setattr(store, "send_rows", twice)
+    monkeypatch.setattr(store, "epoch", lambda: f"run-{next(restarts)}")
     load_paths(store, [SMALL])
     monkeypatch.undo()
     store.write("MATCH (n:Entity {id: 'region-x'}) DETACH DELETE n")

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from graph.embedded import EmbeddedServer
 from loaders import load_dataset
 from tests.conftest import filled_graph
 from tests.test_map_support import Blocker, app_on, chromium, wait_until
@@ -22,10 +21,10 @@ pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")
-def curated(data_dir: Path, server: EmbeddedServer) -> Iterator[tuple[str, TestClient]]:
-    with (filled_graph(server, lambda store: load_dataset(store, "shanxi")) as store,
-          TestClient(app_on(data_dir, store)) as client):
-        yield store.graph_name, client
+def curated(engine) -> Iterator[tuple[dict[str, str], TestClient]]:
+    with (filled_graph(engine, lambda store: load_dataset(store, "shanxi")) as store,
+          TestClient(app_on(engine, store)) as client):
+        yield engine.env_for(store), client
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +42,8 @@ def offline_page() -> Iterator[Any]:
     assert errors == [], f"script errors: {errors}"
 
 
-def ecomap(data_dir: Path, graph: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "ECOMAP_DATA_DIR": str(data_dir), "ECOMAP_BACKEND": "embedded", "ECOMAP_GRAPH": graph}
+def ecomap(store_env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, **store_env}
     return subprocess.run([sys.executable, "-m", "app.cli", *args], env=env, capture_output=True, text=True,
                           timeout=180)
 
@@ -60,11 +59,11 @@ VIEWS = {
 
 @pytest.mark.parametrize("kind", sorted(VIEWS))
 def test_the_standalone_file_draws_the_api_view_with_the_network_blocked(
-        kind: str, curated: tuple[str, TestClient], data_dir: Path, offline_page: Any, tmp_path: Path) -> None:
+        kind: str, curated: tuple[dict[str, str], TestClient], offline_page: Any, tmp_path: Path) -> None:
     graph, client = curated
     args, api_path = VIEWS[kind]
     out = tmp_path / f"{kind}.html"
-    done = ecomap(data_dir, graph, "map", "--out", str(out), *args)
+    done = ecomap(graph, "map", "--out", str(out), *args)
     assert done.returncode == 0, done.stdout + done.stderr
     answer = client.get(api_path).json()
     if kind == "entity":  # the map page's view names the API call it draws
@@ -85,11 +84,11 @@ def test_the_standalone_file_draws_the_api_view_with_the_network_blocked(
         assert set(offline_page.evaluate("ecomap.ghostIds()")) == missing
 
 
-def test_the_standalone_file_searches_offline_by_pinyin(curated: tuple[str, TestClient], data_dir: Path,
+def test_the_standalone_file_searches_offline_by_pinyin(curated: tuple[dict[str, str], TestClient],
                                                         offline_page: Any, tmp_path: Path) -> None:
     graph, _ = curated
     out = tmp_path / "home.html"
-    assert ecomap(data_dir, graph, "map", "--out", str(out)).returncode == 0
+    assert ecomap(graph, "map", "--out", str(out)).returncode == 0
     offline_page.goto(out.as_uri())
     wait_until(offline_page, "window.ecomap && window.ecomap.ready", 30)
     offline_page.fill("#search", "taigang")
@@ -99,13 +98,13 @@ def test_the_standalone_file_searches_offline_by_pinyin(curated: tuple[str, Test
     assert "src-sxrb" in offline_page.inner_text("#details-provenance")
 
 
-def test_map_command_errors_are_clear(curated: tuple[str, TestClient], data_dir: Path, tmp_path: Path) -> None:
+def test_map_command_errors_are_clear(curated: tuple[dict[str, str], TestClient], tmp_path: Path) -> None:
     graph, _ = curated
     out = tmp_path / "x.html"
-    both = ecomap(data_dir, graph, "map", "--out", str(out), "--entity", "ent-tisco", "--cluster", "x")
+    both = ecomap(graph, "map", "--out", str(out), "--entity", "ent-tisco", "--cluster", "x")
     assert both.returncode == 2 and "at most one" in both.stderr
-    missing = ecomap(data_dir, graph, "map", "--out", str(out), "--entity", "no-such-entity")
+    missing = ecomap(graph, "map", "--out", str(out), "--entity", "no-such-entity")
     assert missing.returncode == 1 and "no-such-entity" in missing.stderr
-    bad = ecomap(data_dir, graph, "map", "--out", str(out), "--query", "top_connected", "-p", "top=0")
+    bad = ecomap(graph, "map", "--out", str(out), "--query", "top_connected", "-p", "top=0")
     assert bad.returncode == 2 and "top" in bad.stderr
     assert not out.exists()

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from graph.analytics import Analytics
-from graph.falkor import FalkorStore
+from graph.store import GraphStore
 from loaders import load_dataset, load_paths
 from loaders.generate import generate
 from tests.test_map_support import (
@@ -35,14 +35,14 @@ READY = "window.ecomap && window.ecomap.ready"
 
 
 @pytest.fixture(scope="module")
-def site(data_dir: Path, server) -> Iterator[str]:
+def site(engine) -> Iterator[str]:
     """The app on a graph holding the curated dataset and the analytics written back (importance,
     community), served on a loopback port."""
-    def fill(store: FalkorStore) -> None:
+    def fill(store: GraphStore) -> None:
         load_dataset(store, "shanxi")
         Analytics(store).write_back()
 
-    with served_graph(data_dir, server, fill) as base:
+    with served_graph(engine, fill) as base:
         yield base
 
 
@@ -410,13 +410,13 @@ def test_the_html_export_opened_from_file_draws_the_same_nodes(page: Any, site: 
 
 # -- a large view ------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def large_site(data_dir: Path, server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def large_site(engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A generated ecosystem above the server-layout threshold, with more relationships than the map
     hands to vis-network (it draws them itself) and more nodes than it labels before zooming in."""
-    def fill(store: FalkorStore) -> None:
+    def fill(store: GraphStore) -> None:
         load_paths(store, generate(1100, 4400, seed=11, out_dir=tmp_path_factory.mktemp("gen"), fmt="csv").files)
 
-    with served_graph(data_dir, server, fill) as base:
+    with served_graph(engine, fill) as base:
         yield base
 
 

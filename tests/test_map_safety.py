@@ -35,8 +35,8 @@ NO_INJECTED_MARKUP = """() => ({
 
 
 @pytest.fixture(scope="module")
-def hostile(data_dir: Path, server) -> Iterator[str]:
-    with served_graph(data_dir, server, build_graph) as base:
+def hostile(engine) -> Iterator[str]:
+    with served_graph(engine, build_graph) as base:
         yield base
 
 

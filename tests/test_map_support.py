@@ -16,11 +16,9 @@ from typing import Any
 import uvicorn
 
 from app.main import create_app
-from app.settings import load_settings
-from graph.embedded import EmbeddedServer
-from graph.falkor import FalkorStore
 from graph.store import GraphStore
 from tests.conftest import filled_graph
+from tests.engines import Engine
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -130,15 +128,15 @@ def serve(app: Any) -> Iterator[str]:
 
 
 @contextmanager
-def served_graph(data_dir: Path, server: EmbeddedServer, fill: Callable[[GraphStore], object]) -> Iterator[str]:
+def served_graph(engine: Engine, fill: Callable[[GraphStore], object]) -> Iterator[str]:
     """The app on a graph of its own filled by ``fill``, served on a loopback port; yield its base URL."""
-    with filled_graph(server, fill) as store, serve(app_on(data_dir, store)) as base:
+    with filled_graph(engine, fill) as store, serve(app_on(engine, store)) as base:
         yield base
 
 
-def app_on(data_dir: Path, store: FalkorStore) -> Any:
-    """The app on ``store``'s graph of the embedded store."""
-    return create_app(load_settings(backend="embedded", data_dir=data_dir, graph=store.graph_name), store=store)
+def app_on(engine: Engine, store: GraphStore) -> Any:
+    """The app on ``store``'s graph."""
+    return create_app(engine.settings_for(store), store=store)
 
 
 @contextmanager

@@ -401,10 +401,9 @@ def test_invalid_queries_are_not_saved(client, change, status) -> None:
 
 # -- the CLI ---------------------------------------------------------------------------------------
 @pytest.fixture
-def cli_env(graph, data_dir, monkeypatch):
-    monkeypatch.setenv("ECOMAP_BACKEND", "embedded")
-    monkeypatch.setenv("ECOMAP_DATA_DIR", str(data_dir))
-    monkeypatch.setenv("ECOMAP_GRAPH", graph.graph_name)
+def cli_env(engine, graph, monkeypatch):
+    for name, value in engine.env_for(graph).items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("COLUMNS", "200")
     from app.cli import cli
 

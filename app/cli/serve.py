@@ -8,7 +8,6 @@ import typer
 import uvicorn
 
 from app.cli.common import console, fail, open_store, settings
-from app.settings import Backend
 from loaders import load_dataset
 
 
@@ -32,11 +31,11 @@ def serve(
     if not _is_loopback(host) and not s.api_keys:
         fail(f"Refusing to bind {host}: it is not a loopback address and no API keys are configured. "
              "Set ECOMAP_API_KEYS (e.g. 'longsecretkey:editor') or bind 127.0.0.1.", 2)
-    embedded = s.embedded_server() if s.backend is Backend.EMBEDDED else None
+    embedded = s.managed_server()
     started_here = embedded is not None and not embedded.status().running
     with open_store() as store:
         store.setup_schema()
-        if store.stats().nodes == 0:
+        if store.is_empty():
             report = load_dataset(store, "shanxi")
             console.print(f"The store was empty: loaded the curated 六新 dataset ({report.total('node', 'created')} "
                           f"nodes, {report.total('rel', 'created')} relationships).")

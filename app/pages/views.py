@@ -206,7 +206,7 @@ class ViewCache:
 
 def view_key(store: GraphStore, *parts: Any) -> tuple:
     """Cache key of a view: the store's identity and graph version, then the view's own parameters."""
-    return (store.backend, getattr(store, "graph_name", ""), store.version(), *parts)
+    return (*store.identity, store.version(), *parts)
 
 
 def script_json(value: Any) -> str:

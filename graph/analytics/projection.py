@@ -10,7 +10,6 @@ directed relationships stay available (``Projection.edges``) for rules that need
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -18,15 +17,15 @@ import igraph as ig
 import networkx as nx
 import numpy as np
 
-from graph.ontology import DERIVED_REL_TYPES, ENTITY_LABEL, type_label
+from graph.ontology import DERIVED_REL_TYPES, type_label
+from graph.paging import RelFilter
 from graph.store import GraphStore
 
 DEFAULT_PAGE_SIZE = 12_500
-"""Internal node ids per projection page: small enough that pages read in parallel keep the
+"""Nodes per projection page: small enough that pages read in parallel keep the
 store's threads busy, large enough that a 100k-node graph takes a handful of queries."""
 DEFAULT_WORKERS = 2
 
-_MAX_ROWS_PER_PAGE = 50_000_000
 _CONSISTENT_ATTEMPTS = 3
 
 
@@ -217,43 +216,6 @@ def as_projection(G: Projection | nx.Graph) -> Projection:
 
 
 # -- from the store ------------------------------------------------------------------------
-# Pages are ranges of the engine's internal node ids: both engines answer id() and seek by it.
-# Paging by the business id does not work on FalkorDB: a range condition on an indexed string
-# property (n.id < $hi) returns nodes outside the range.
-_MAX_ID = f"MATCH (n:{ENTITY_LABEL}) RETURN max(id(n))"
-_NODES_MATCH = f"MATCH (n:{ENTITY_LABEL}) WHERE id(n) >= $lo AND id(n) < $hi "
-# The relationship variable is used in RETURN on purpose: FalkorDB collapses parallel
-# relationships when it is not (DESIGN §3). The end node's label is not checked: every node the
-# project writes is an Entity, and the check costs FalkorDB about as much as the traversal.
-_EDGES_MATCH = (f"MATCH (a:{ENTITY_LABEL})-[r]->(b) WHERE id(a) >= $lo AND id(a) < $hi "
-                "AND {type_filter} ")
-_UNIT, _RECORD = "\x1f", "\x1e"
-"""Separators of packed pages (ASCII unit and record separators, passed as parameters)."""
-
-
-@dataclass(frozen=True)
-class _PageQueries:
-    """How one backend returns a page: one row per node or relationship (portable), or the whole
-    page packed into one string (FalkorDB's ``string.join``: the client then parses one value
-    instead of one per row, which is most of the cost of a large read)."""
-
-    nodes: str
-    edges: str
-    packed: bool
-
-
-_PORTABLE = _PageQueries(nodes=_NODES_MATCH + "RETURN n.id, labels(n)",
-                         edges=_EDGES_MATCH + "RETURN a.id, type(r), b.id", packed=False)
-_FALKORDB = _PageQueries(
-    nodes=_NODES_MATCH + "RETURN string.join(collect(n.id + $unit + string.join(labels(n), ',')), $record)",
-    edges=_EDGES_MATCH + "RETURN string.join(collect(a.id + $unit + type(r) + $unit + b.id), $record)",
-    packed=True)
-
-
-def _page_queries(store: GraphStore) -> _PageQueries:
-    return _FALKORDB if store.backend == "falkordb" else _PORTABLE
-
-
 def project(store: GraphStore, *, rel_types: Sequence[str] | None = None,
             exclude_rel_types: Sequence[str] = DERIVED_REL_TYPES, page_size: int = DEFAULT_PAGE_SIZE,
             workers: int = DEFAULT_WORKERS, on_page: Callable[[int, int], None] | None = None) -> Projection:
@@ -269,7 +231,7 @@ def project(store: GraphStore, *, rel_types: Sequence[str] | None = None,
         (``MENTIONED_IN``, ``CLASSIFIED_AS``), which would make every source document and
         category the centre of the graph.
     page_size : int
-        Internal node ids per read query.
+        Nodes per read query.
     workers : int
         Pages read at the same time.
     on_page : callable, optional
@@ -292,66 +254,18 @@ def project(store: GraphStore, *, rel_types: Sequence[str] | None = None,
     if page_size < 1 or workers < 1:
         raise ValueError("page_size and workers must be positive")
     if rel_types is not None:
-        type_filter, type_params = "type(r) IN $types", {"types": list(rel_types)}
+        rel_filter = RelFilter(tuple(rel_types), include=True)
     else:
-        type_filter, type_params = "NOT type(r) IN $types", {"types": list(exclude_rel_types)}
-    queries = _page_queries(store)
-    edges_query = queries.edges.format(type_filter=type_filter)
+        rel_filter = RelFilter(tuple(exclude_rel_types), include=False)
     for _ in range(_CONSISTENT_ATTEMPTS):
         version = store.version()
-        max_id = store.read(_MAX_ID).scalar()
-        bounds = range(0, (max_id if max_id is not None else -1) + 1, page_size)
-        progress = _Progress(2 * len(bounds), on_page)
-        node_ids, labels = _read_pages(store, queries, queries.nodes, 2, {}, bounds, page_size, workers, progress)
-        starts, rel_types, ends = _read_pages(store, queries, edges_query, 3, type_params, bounds, page_size,
-                                              workers, progress)
+        scan = store.scan(rel_filter, page_size=page_size, workers=workers, on_page=on_page)
         if store.version() == version:
             break
-    # packed pages give a node's labels joined by commas, portable ones a list
-    label_keys = [key if isinstance(key, str) else ",".join(key) for key in labels]
-    types_of = {key: type_label(key.split(",")) for key in set(label_keys)}
-    node_types = [types_of[key] for key in label_keys]
-    return Projection.from_columns(node_ids, node_types, starts, rel_types, ends, version=version)
-
-
-@dataclass
-class _Progress:
-    total: int
-    report: Callable[[int, int], None] | None
-    done: int = 0
-
-    def page_done(self) -> None:
-        self.done += 1
-        if self.report:
-            self.report(self.done, self.total)
-
-
-def _read_pages(store: GraphStore, queries: _PageQueries, query: str, width: int, extra: dict, bounds: range,
-                page_size: int, workers: int, progress: _Progress) -> list[list]:
-    """The ``width`` columns of ``query`` over every page of internal ids, pages read by
-    ``workers`` threads (the store serves reads on a pool of threads) and joined in order."""
-
-    def fetch(lo: int) -> list:
-        params = {"lo": lo, "hi": lo + page_size, **extra}
-        if queries.packed:
-            text = store.read(query, {**params, "unit": _UNIT, "record": _RECORD}).scalar()
-            # one split of the whole page; every width-th value then belongs to one column
-            values = text.replace(_RECORD, _UNIT).split(_UNIT) if text else []
-            if len(values) % width:
-                raise ValueError("an id contains an ASCII control separator; ids must be slugs")
-            return [values[i::width] for i in range(width)]
-        result = store.read(query, params, row_cap=_MAX_ROWS_PER_PAGE)
-        if result.truncated:
-            raise RuntimeError("a projection page exceeded the row cap; lower page_size")
-        return [list(column) for column in zip(*result.rows, strict=True)] or [[] for _ in range(width)]
-
-    columns: list[list] = [[] for _ in range(width)]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for page in pool.map(fetch, bounds):
-            for column, values in zip(columns, page, strict=True):
-                column.extend(values)
-            progress.page_done()
-    return columns
+    types_of = {key: type_label(key.split(",")) for key in set(scan.node_labels)}
+    node_types = [types_of[key] for key in scan.node_labels]
+    return Projection.from_columns(scan.node_ids, node_types, scan.starts, scan.rel_types, scan.ends,
+                                   version=version)
 
 
 def _columns(rows: Iterable[Sequence], width: int) -> list[list]:

@@ -1,9 +1,9 @@
-"""Initial load into an empty FalkorDB store with FalkorDB's bulk command (``GRAPH.BULK``, the
+"""Building a graph in an empty FalkorDB store with FalkorDB's bulk command (``GRAPH.BULK``, the
 command ``falkordb-bulk-insert`` uses): the graph is built at once from binary-encoded nodes and
 relationships, about ten times faster for relationships than batched Cypher.
 
 ``GRAPH.BULK`` can only build a graph that does not exist, so the empty graph is dropped first and
-the ontology's indexes and unique-id constraint are created again afterwards (``setup_schema``). If the load is
+the ontology's indexes and unique-id constraint are created again afterwards (``setup_schema``). If the build is
 interrupted, the store holds part of the graph; the next load sees a non-empty store and completes
 it with idempotent ``MERGE``s.
 
@@ -20,19 +20,16 @@ from __future__ import annotations
 import struct
 from array import array
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import chain
 from typing import Any
 
+import redis
+
 from graph.errors import StoreError
-from graph.falkor import FalkorStore
 from graph.ontology import ENTITY_LABEL, PropType
-from graph.store import GraphStore
-from loaders.headers import fields_of
-from loaders.plan import Plan
-from loaders.progress import LoadProgress
-from loaders.validation import Table
+from graph.store import BulkTable
 
 CHUNK_ROWS = 50_000
 """Records per bulk call (keeps each call's payload to a few MB)."""
@@ -41,18 +38,6 @@ _NULL = b"\x00"
 _TRUE, _FALSE = struct.pack("=B?", 1, True), struct.pack("=B?", 1, False)
 _DOUBLE = struct.Struct("=Bd").pack
 _LONG = struct.Struct("=Bq").pack
-
-
-def supported(store: GraphStore) -> bool:
-    """True for a FalkorDB store (embedded or remote)."""
-    return isinstance(store, FalkorStore)
-
-
-def server_run(store: GraphStore) -> str | None:
-    """An id that changes whenever the FalkorDB server restarts (``None`` for other stores)."""
-    if not supported(store):
-        return None
-    return str(store.redis.info("server").get("run_id"))
 
 
 def _text(value: str) -> bytes:
@@ -99,18 +84,18 @@ def _chunks(size: int) -> Iterator[range]:
         yield range(i, min(size, i + CHUNK_ROWS))
 
 
-def _columns(table: Table, positions: range) -> list[list[bytes]]:
-    fields = fields_of(table.kind, table.type)
-    return [_column(table.columns[p][positions.start:positions.stop], fields[p].type) for p in table.columns]
+def _columns(table: BulkTable, positions: range) -> list[list[bytes]]:
+    return [_column(values[positions.start:positions.stop], table.prop_types[p])
+            for p, values in table.columns.items()]
 
 
-def _node_blob(table: Table, positions: range) -> bytes:
+def _node_blob(table: BulkTable, positions: range) -> bytes:
     columns = _columns(table, positions)
     return _header(f"{ENTITY_LABEL}:{table.type}", list(table.columns)) + b"".join(
         chain.from_iterable(zip(*columns, strict=True)))
 
 
-def _rel_blob(table: Table, positions: range, numbers: dict[str, int]) -> bytes:
+def _rel_blob(table: BulkTable, positions: range, numbers: dict[str, int]) -> bytes:
     keys = table.keys[positions.start:positions.stop]
     pairs = array("Q", map(numbers.__getitem__, chain.from_iterable(keys))).tobytes()
     if not table.columns:
@@ -120,17 +105,15 @@ def _rel_blob(table: Table, positions: range, numbers: dict[str, int]) -> bytes:
         chain.from_iterable(zip(ends, *_columns(table, positions), strict=True)))
 
 
-def build_graph(store: GraphStore, plan: Plan, bar: LoadProgress) -> None:
-    """Build the planned graph in the (empty) store in one bulk operation, then restore the schema.
+def build_graph(connection: redis.Redis, graph: str, nodes: Sequence[BulkTable], rels: Sequence[BulkTable],
+                advance: Callable[[int], None]) -> None:
+    """Build the graph ``graph`` (which is dropped first) in one bulk operation; the caller restores
+    the schema afterwards.
 
     Calls are sent by one background thread, in order, so that the store ingests a chunk while the
     next one is encoded."""
-    connection = store.redis
-    graph = store.graph_name
-    nodes, rels = plan.collected.nodes, plan.collected.rels
-    if not any(map(len, nodes.values())):
+    if not any(map(len, nodes)):
         return
-    bar.start("bulk build", sum(map(len, nodes.values())) + sum(map(len, rels.values())))
     numbers: dict[str, int] = {}
     in_flight: deque[tuple[Future, int]] = deque()
 
@@ -145,7 +128,7 @@ def build_graph(store: GraphStore, plan: Plan, bar: LoadProgress) -> None:
         while len(in_flight) > keep:
             future, count = in_flight.popleft()
             future.result()
-            bar.advance(count)
+            advance(count)
 
     sent = 0
     with ThreadPoolExecutor(max_workers=1) as sender:
@@ -159,17 +142,16 @@ def build_graph(store: GraphStore, plan: Plan, bar: LoadProgress) -> None:
 
         connection.delete(graph)
         try:
-            for table in nodes.values():
+            for table in nodes:
                 for positions in _chunks(len(table)):
                     first = len(numbers)
                     numbers.update(zip(table.keys[positions.start:positions.stop],
                                        range(first, first + len(positions)), strict=True))
                     send(len(positions), 0, _node_blob(table, positions))
-            for table in rels.values():
+            for table in rels:
                 for positions in _chunks(len(table)):
                     send(0, len(positions), _rel_blob(table, positions, numbers))
             settle(0)
         finally:
             for future, _ in in_flight:
                 future.cancel()
-    store.setup_schema()
