@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint bench-quick browser clean
+.PHONY: run test lint bench-quick browser java neo4j clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,13 +28,23 @@ browser:
 	@{ command -v chromium && dpkg -s fonts-wqy-microhei; } >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-wqy-microhei; }
 
+## java: a JDK (17 or newer) and Maven, to fetch and run Neo4j from Maven Central
+java:
+	@{ command -v java && command -v javac && command -v mvn; } >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq default-jdk-headless maven; }
+
+## neo4j: Neo4j 5.26 Community in the foreground on 127.0.0.1:$$NEO4J_PORT (7687), user neo4j,
+## password $$NEO4J_PASSWORD, data in $$NEO4J_DATA (./data/neo4j); Ctrl-C stops it
+neo4j: $(VENV)/.installed java
+	$(BIN)/python -m graph.neo4j_server
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
-## test: set up, lint, and run the whole suite (embedded store, plus a loopback FalkorDB server
-## for the remote-backend conformance run; Neo4j too when NEO4J_URI is set)
-test: $(VENV)/.installed-test browser lint
-	$(BIN)/python -m tests.remote_falkordb $(BIN)/pytest $(PYTEST_ARGS)
+## test: set up, lint, and run the whole suite on the embedded FalkorDB and on Neo4j 5.26 (started
+## from Maven Central artifacts for the run, with a loopback FalkorDB server for the remote backend)
+test: $(VENV)/.installed-test browser java lint
+	$(BIN)/python -m tests.services $(BIN)/pytest $(PYTEST_ARGS)
 
 bench-quick: $(VENV)/.installed-test
 	$(BIN)/python bench/load.py --quick

@@ -47,9 +47,9 @@ RESERVED_PARAMS = frozenset({"format", "limit"})
 INT64 = (-(2**63), 2**63 - 1)
 MAX_PARAM_DEPTH = 8
 MAX_PARAM_ITEMS = 10_000
-READ_PROCEDURES = frozenset({"db.labels", "db.relationshiptypes", "db.propertykeys", "db.indexes",
-                             "db.constraints"})
-"""Procedures a query run through the API may CALL: schema look-ups that read nothing else."""
+READ_PROCEDURES = frozenset({"db.labels", "db.relationshiptypes", "db.propertykeys"})
+"""Procedures a query run through the API may CALL: schema look-ups that read nothing else and that
+every engine has."""
 
 ENUMS: dict[str, tuple[str, ...]] = {
     "node_type": tuple(t.label for t in NODE_TYPES),
@@ -112,7 +112,13 @@ def code_only(cypher: str) -> str:
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _LOAD_CSV = re.compile(r"\bLOAD\s+CSV\b", re.I)
-_CALL = re.compile(r"\bCALL\s+([A-Za-z_][A-Za-z0-9_.]*)", re.I)
+_CALL = re.compile(r"\bCALL\b\s*(?P<name>[A-Za-z_][A-Za-z0-9_.]*)?\s*(?P<next>.?)", re.I | re.S)
+# Administrative commands: they list or stop other users' queries, change the schema, users or
+# databases, or switch the database. A word after a dot, or before a colon, is a name, not a command.
+_ADMIN = re.compile(r"(?<![.\w])(SHOW|TERMINATE|ALTER|DROP|GRANT|REVOKE|DENY)\b(?!\s*:)"
+                    r"|(?<![.\w])USE\s+[A-Za-z_`]|(?<![.\w])(START|STOP)\s+DATABASE\b"
+                    r"|(?<![.\w])CREATE\s+(OR\s+REPLACE\s+)?(INDEX|CONSTRAINT|DATABASE|COMPOSITE|ALIAS|USER|ROLE|"
+                    r"SERVER|(RANGE|TEXT|POINT|LOOKUP|FULLTEXT|VECTOR)\s+INDEX)\b", re.I)
 
 
 def parameter_names(cypher: str) -> set[str]:
@@ -129,10 +135,19 @@ def check_allowed(cypher: str) -> None:
     code = code_only(cypher)
     if _LOAD_CSV.search(code):
         raise ForbiddenCypher("LOAD CSV is not allowed through the API; load files with `ecomap load`.")
-    for proc in _CALL.findall(code):
-        if proc.lower() not in READ_PROCEDURES:
-            raise ForbiddenCypher(f"Procedure {proc} may not be called through the API; allowed: "
-                                  f"{', '.join(sorted(READ_PROCEDURES))} (and CALL {{ … }} subqueries).")
+    if admin := _ADMIN.search(code):
+        raise ForbiddenCypher(f"Administrative commands ({' '.join(admin.group(0).split()).upper()} …) are not "
+                              "allowed through the API.")
+    allowed = f"allowed: {', '.join(sorted(READ_PROCEDURES))} (and CALL {{ … }} subqueries)"
+    for call in _CALL.finditer(code):
+        name, after = call["name"], call["next"]
+        if name is None:
+            if after in ("{", "("):  # a subquery, with or without an importing scope
+                continue
+            raise ForbiddenCypher("Procedure names in quotes or backticks may not be called through the API; "
+                                  f"{allowed}.")
+        if name.lower() not in READ_PROCEDURES:
+            raise ForbiddenCypher(f"Procedure {name} may not be called through the API; {allowed}.")
 
 
 # -- parameter values ----------------------------------------------------------------------------

@@ -38,9 +38,11 @@ from graph.store import BulkTable, GraphStore
 
 _SYNTAX = re.compile(r"errMsg: (?P<msg>.*?) line: (?P<line>\d+), column: (?P<col>\d+)", re.S)
 _SOCKET_TIMEOUT_S = 660  # above the longest query time limit settings allow; the server enforces the limit
-_COUNTERS = ("nodes_created", "nodes_deleted", "relationships_created", "relationships_deleted",
-             "properties_set", "properties_removed", "labels_added", "labels_removed",
-             "indices_created", "indices_deleted")
+# the client's counter names → the project's (the same for every engine)
+_COUNTERS = {name: name for name in ("nodes_created", "nodes_deleted", "relationships_created",
+                                     "relationships_deleted", "properties_set", "properties_removed",
+                                     "labels_added", "labels_removed")} | {
+    "indices_created": "indexes_created", "indices_deleted": "indexes_deleted"}
 _UNIT, _RECORD = "\x1f", "\x1e"
 """Separators of packed scan pages (ASCII unit and record separators, passed as parameters)."""
 # Scan pages are ranges of internal node ids, each packed into one string by ``string.join`` (the
@@ -110,7 +112,7 @@ class FalkorStore(GraphStore):
         rows = rows[:row_cap]
         columns = [h[1] if isinstance(h, list | tuple) else h for h in (raw.header or [])]
         columns = [c.decode() if isinstance(c, bytes) else c for c in columns]
-        counters = {name: int(getattr(raw, name)) for name in _COUNTERS}
+        counters = {ours: int(getattr(raw, theirs)) for theirs, ours in _COUNTERS.items()}
         return QueryResult(columns=columns, rows=self._convert_rows(rows), counters=counters,
                            truncated=truncated)
 

@@ -1,13 +1,20 @@
 """Neo4j backend through the official driver: sessions on the configured database, read
-transactions for reads (the server refuses writes in them), timeouts passed through."""
+transactions for reads (the server refuses writes in them), timeouts enforced by the server.
+
+Every driver error becomes one of the project's own (``graph.errors``) with a message that says
+what to do. Transient failures (a deadlock, a leader switch, a restarting server) are retried by the
+driver for a short budget only, so that a caller waits seconds, not half a minute, before it hears
+that the store is unavailable.
+"""
 
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any
 
 import neo4j
-from neo4j import GraphDatabase, unit_of_work
+from neo4j import GraphDatabase, spatial, time, unit_of_work
 from neo4j import exceptions as nx
 from neo4j import graph as ng
 
@@ -17,6 +24,7 @@ from graph.errors import (
     QueryError,
     QueryTimeout,
     ReadOnlyViolation,
+    StoreError,
     StoreUnavailable,
 )
 from graph.model import Node, Path, QueryResult, Relationship, leaves
@@ -24,10 +32,19 @@ from graph.ontology import ENTITY_LABEL, INDEXED_PROPERTIES, NODE_TYPES
 from graph.store import GraphStore
 
 _POSITION = re.compile(r"line (\d+), column (\d+)")
-_COUNTERS = ("nodes_created", "nodes_deleted", "relationships_created", "relationships_deleted",
-             "properties_set", "labels_added", "labels_removed", "indexes_added", "indexes_removed",
-             "constraints_added", "constraints_removed")
-_META_LABEL = "EcomapMeta"
+# the driver's counter names → the project's (the same as FalkorDB's, see graph.falkor)
+_COUNTERS = {"nodes_created": "nodes_created", "nodes_deleted": "nodes_deleted",
+             "relationships_created": "relationships_created", "relationships_deleted": "relationships_deleted",
+             "properties_set": "properties_set", "labels_added": "labels_added", "labels_removed": "labels_removed",
+             "indexes_added": "indexes_created", "indexes_removed": "indexes_deleted",
+             "constraints_added": "constraints_created", "constraints_removed": "constraints_deleted"}
+META_LABEL = "EcomapMeta"
+"""The label of the store's own bookkeeping node (the graph version); never an :Entity."""
+_RETRY_BUDGET_S = 3.0
+_CONNECT_TIMEOUT_S = 5.0
+
+_MEMORY = ("MemoryPoolOutOfMemoryError", "OutOfMemory")
+_TIMEOUT = ("TransactionTimedOut", "Transaction.Terminated")
 
 
 class Neo4jStore(GraphStore):
@@ -37,18 +54,29 @@ class Neo4jStore(GraphStore):
         super().__init__(**limits)
         self.uri = uri
         self.database = database
+        self._retries = 0
+        self._retries_lock = threading.Lock()
         try:
-            self._driver = GraphDatabase.driver(uri, auth=(user, password))
+            self._driver = GraphDatabase.driver(uri, auth=(user, password), max_transaction_retry_time=_RETRY_BUDGET_S,
+                                                connection_timeout=_CONNECT_TIMEOUT_S,
+                                                connection_acquisition_timeout=2 * _CONNECT_TIMEOUT_S)
             self._driver.verify_connectivity()
-        except (nx.ServiceUnavailable, nx.AuthError, ValueError, OSError) as exc:
+        except nx.AuthError as exc:
+            raise StoreUnavailable(f"Neo4j refused the credentials ({exc.message}). Check NEO4J_USER and "
+                                   "NEO4J_PASSWORD.", tried=uri) from exc
+        except (nx.Neo4jError, nx.DriverError, ValueError, OSError) as exc:
             raise StoreUnavailable(
                 f"Cannot reach Neo4j: {exc}. Check NEO4J_URI, NEO4J_USER and NEO4J_PASSWORD "
-                "(`docker compose up -d neo4j` starts one).", tried=uri) from exc
+                "(`make neo4j` runs a local Neo4j; `docker compose up -d neo4j` another).", tried=uri) from exc
 
     def _run(self, cypher: str, params: dict[str, Any], *, read_only: bool, timeout_ms: int,
              row_cap: int) -> QueryResult:
+        attempts = 0
+
         @unit_of_work(timeout=timeout_ms / 1000)
         def work(tx: neo4j.ManagedTransaction) -> QueryResult:
+            nonlocal attempts
+            attempts += 1
             result = tx.run(cypher, params)
             columns = list(result.keys())
             raw: list[list[Any]] = []
@@ -59,7 +87,7 @@ class Neo4jStore(GraphStore):
                     break
                 raw.append(list(record.values()))
             summary = result.consume()
-            counters = {name: getattr(summary.counters, name) for name in _COUNTERS}
+            counters = {ours: getattr(summary.counters, theirs) for theirs, ours in _COUNTERS.items()}
             ids = _endpoint_ids(tx, raw)
             rows = [[_convert(v, ids) for v in row] for row in raw]
             return QueryResult(columns=columns, rows=rows, counters=counters, truncated=truncated)
@@ -68,39 +96,82 @@ class Neo4jStore(GraphStore):
         try:
             with self._driver.session(database=self.database, default_access_mode=mode) as session:
                 return session.execute_read(work) if read_only else session.execute_write(work)
-        except nx.CypherSyntaxError as exc:
-            line, column = _position(exc.message or "")
-            raise CypherSyntaxError((exc.message or "").splitlines()[0], line, column) from None
-        except nx.ConstraintError as exc:
-            raise ConstraintViolation(f"{exc.message}. Each id must be unique across the graph.") from None
-        except nx.ClientError as exc:
-            code = exc.code or ""
-            if "TransactionTimedOut" in code or "Timeout" in code:
-                raise QueryTimeout(timeout_ms) from None
-            if "AccessMode" in code or "ForbiddenDueToTransactionType" in code:
-                raise ReadOnlyViolation(exc.message or code) from None
-            raise QueryError(f"The store rejected the query: {exc.message}") from None
-        except (nx.ServiceUnavailable, nx.SessionExpired) as exc:
-            raise StoreUnavailable(f"Neo4j stopped answering: {exc}; retry when it is back.",
-                                   tried=self.uri) from None
+        except (nx.Neo4jError, nx.DriverError, OSError) as exc:
+            raise self._translate(exc, timeout_ms) from None
+        finally:
+            if attempts > 1 and not read_only:
+                with self._retries_lock:
+                    self._retries += attempts - 1
 
+    def _translate(self, exc: Exception, timeout_ms: int) -> StoreError:
+        """The project's exception for a driver error."""
+        if isinstance(exc, nx.CypherSyntaxError):
+            message = exc.message or ""
+            line, column = _position(message)
+            return CypherSyntaxError(message.splitlines()[0] if message else str(exc), line, column)
+        if isinstance(exc, nx.ConstraintError):
+            return ConstraintViolation(f"{exc.message}. Each id must be unique across the graph.")
+        code = (getattr(exc, "code", None) or "") if isinstance(exc, nx.Neo4jError) else ""
+        message = (getattr(exc, "message", None) or str(exc)) if isinstance(exc, nx.Neo4jError) else str(exc)
+        if any(marker in code for marker in _TIMEOUT):
+            return QueryTimeout(timeout_ms)
+        if any(marker in code for marker in _MEMORY):
+            return QueryError(f"The query needed more memory than the store allows and was stopped; narrow it "
+                              f"(anchor the MATCH, add a LIMIT) or raise the server's memory limit. ({message})")
+        if "AccessMode" in code:
+            return ReadOnlyViolation(message)
+        if "ForbiddenDueToTransactionType" in code:
+            return QueryError("Schema changes (indexes, constraints) and data writes cannot share one "
+                              f"transaction; run them as separate statements. ({message})")
+        if isinstance(exc, nx.ForbiddenOnReadOnlyDatabase):
+            return StoreUnavailable(f"The Neo4j database {self.database!r} is read-only and refuses writes; "
+                                    "write to its primary or switch it back to read-write.", tried=self.uri)
+        if isinstance(exc, nx.AuthError):
+            return StoreUnavailable(f"Neo4j refused the credentials ({message}). Check NEO4J_USER and "
+                                    "NEO4J_PASSWORD.", tried=self.uri)
+        if isinstance(exc, nx.ClientError):
+            return QueryError(f"The store rejected the query: {message}")
+        if isinstance(exc, nx.TransientError):
+            return StoreUnavailable(f"Neo4j is busy or switching over and could not finish the request within "
+                                    f"{_RETRY_BUDGET_S:g} s of retries ({message}); retry shortly.", tried=self.uri)
+        if isinstance(exc, nx.DatabaseError):
+            return StoreUnavailable(f"Neo4j failed internally ({message}); its log (debug.log) says why. "
+                                    "Retry once it is healthy again.", tried=self.uri)
+        return StoreUnavailable(f"Neo4j stopped answering ({message}); retry when it is back.", tried=self.uri)
+
+    # -- engine-specific paths -----------------------------------------------------------
+    def epoch(self) -> str:
+        # A retried write may have been committed before its answer was lost: the retry count is
+        # what changes when a batch could have been applied twice.
+        return f"retries:{self._retries}"
+
+    @property
+    def identity(self) -> tuple[str, ...]:
+        return (self.backend, self.uri, self.database)
+
+    def is_empty(self) -> bool:
+        return not self.read(f"MATCH (n) WHERE NOT n:{META_LABEL} RETURN n LIMIT 1").rows
+
+    # -- schema, version, admin ----------------------------------------------------------
     def setup_schema(self) -> None:
         # Labels and properties come from the ontology module, never from user input.
         self.write(f"CREATE CONSTRAINT entity_id_unique IF NOT EXISTS FOR (n:{ENTITY_LABEL}) "
                    "REQUIRE n.id IS UNIQUE")
+        self.write(f"CREATE CONSTRAINT ecomap_meta_key_unique IF NOT EXISTS FOR (m:{META_LABEL}) "
+                   "REQUIRE m.key IS UNIQUE")
         for t in NODE_TYPES:
             for prop in ("id", *INDEXED_PROPERTIES):
                 self.write(f"CREATE INDEX {t.label.lower()}_{prop} IF NOT EXISTS FOR (n:{t.label}) ON (n.{prop})")
 
     def version(self) -> int:
-        return int(self.read(f"MATCH (m:{_META_LABEL} {{key: 'version'}}) RETURN m.value").scalar() or 0)
+        return int(self.read(f"MATCH (m:{META_LABEL} {{key: 'version'}}) RETURN m.value").scalar() or 0)
 
     def _bump_version(self) -> None:
-        self._run(f"MERGE (m:{_META_LABEL} {{key: 'version'}}) SET m.value = coalesce(m.value, 0) + 1",
+        self._run(f"MERGE (m:{META_LABEL} {{key: 'version'}}) SET m.value = coalesce(m.value, 0) + 1",
                   {}, read_only=False, timeout_ms=self.timeout_ms, row_cap=1)
 
     def clear(self) -> None:
-        while self.write("MATCH (n) WHERE NOT n:EcomapMeta WITH n LIMIT 10000 DETACH DELETE n "
+        while self.write(f"MATCH (n) WHERE NOT n:{META_LABEL} WITH n LIMIT 10000 DETACH DELETE n "
                          "RETURN count(*) AS n").scalar():
             pass
         self._bump_version()
@@ -108,7 +179,7 @@ class Neo4jStore(GraphStore):
     def ping(self) -> None:
         try:
             self._driver.verify_connectivity()
-        except (nx.ServiceUnavailable, OSError) as exc:
+        except (nx.Neo4jError, nx.DriverError, OSError) as exc:
             raise StoreUnavailable(f"Neo4j does not answer: {exc}", tried=self.uri) from None
 
     def close(self) -> None:
@@ -120,9 +191,14 @@ def _position(message: str) -> tuple[int | None, int | None]:
     return (int(match[1]), int(match[2])) if match else (None, None)
 
 
+def _labels(labels: frozenset[str]) -> tuple[str, ...]:
+    """Labels in the order FalkorDB gives them: :Entity first, as every node is written."""
+    return tuple(sorted(labels, key=lambda label: (label != ENTITY_LABEL, label)))
+
+
 def _node(n: ng.Node) -> Node:
-    props = dict(n.items())
-    return Node(id=props.get("id", n.element_id), labels=tuple(sorted(n.labels)), properties=props)
+    props = {k: _scalar(v) for k, v in n.items()}
+    return Node(id=props.get("id", n.element_id), labels=_labels(n.labels), properties=props)
 
 
 def _endpoint_ids(tx: neo4j.ManagedTransaction, rows: list[list[Any]]) -> dict[str, str]:
@@ -137,12 +213,24 @@ def _endpoint_ids(tx: neo4j.ManagedTransaction, rows: list[list[Any]]) -> dict[s
     return {rec["e"]: rec["id"] if rec["id"] is not None else rec["e"] for rec in lookup}
 
 
+def _scalar(v: Any) -> Any:
+    """Temporal values as ISO 8601 text and points as maps, so that every result is plain JSON."""
+    if isinstance(v, time.Date | time.DateTime | time.Time | time.Duration):
+        return v.iso_format()
+    if isinstance(v, spatial.Point):
+        names = ("longitude", "latitude", "height") if isinstance(v, spatial.WGS84Point) else ("x", "y", "z")
+        return {"srid": v.srid, **dict(zip(names, v, strict=False))}
+    if isinstance(v, list):
+        return [_scalar(x) for x in v]
+    return v
+
+
 def _convert(v: Any, ids: dict[str, str]) -> Any:
     if isinstance(v, ng.Node):
         return _node(v)
     if isinstance(v, ng.Relationship):
         return Relationship(type=v.type, start=ids[v.start_node.element_id], end=ids[v.end_node.element_id],
-                            properties=dict(v.items()))
+                            properties={k: _scalar(x) for k, x in v.items()})
     if isinstance(v, ng.Path):
         # A path carries its nodes with their properties: its relationships' endpoints are among them.
         nodes = tuple(_node(n) for n in v.nodes)
@@ -152,4 +240,4 @@ def _convert(v: Any, ids: dict[str, str]) -> Any:
         return [_convert(x, ids) for x in v]
     if isinstance(v, dict):
         return {k: _convert(x, ids) for k, x in v.items()}
-    return v
+    return _scalar(v)

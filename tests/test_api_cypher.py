@@ -145,6 +145,22 @@ def test_procedures_outside_the_read_list_are_refused(client, analyst) -> None:
     assert r.status_code == 200 and r.json()["rows"] == [["LOAD CSV and CALL x.y()"]]
 
 
+@pytest.mark.parametrize("query", [
+    "SHOW TRANSACTIONS", "TERMINATE TRANSACTIONS 'neo4j-transaction-1'", "SHOW INDEXES YIELD name RETURN name",
+    "CALL `db`.`labels`()", "CALL `dbms`.`listQueries`()", "USE system SHOW USERS", "DROP INDEX x IF EXISTS",
+    "CREATE RANGE INDEX x IF NOT EXISTS FOR (n:Entity) ON (n.name)", "CALL db.indexes()"])
+def test_administrative_commands_and_quoted_procedure_names_are_refused(client, analyst, query) -> None:
+    r = client.post("/api/cypher", json={"query": query}, headers=analyst)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden_cypher", r.text
+
+
+def test_reads_that_only_look_like_commands_are_run(client, analyst) -> None:
+    query = ("MATCH (start:Entity) WITH start LIMIT 1 CALL { RETURN 1 AS one } "
+             "RETURN start.id IS NOT NULL AS found, {use: 1, show: 2}.show AS shown")
+    r = client.post("/api/cypher", json={"query": query}, headers=analyst)
+    assert r.status_code == 200 and r.json()["rows"] == [[True, 2]], r.text
+
+
 @pytest.mark.parametrize("value", NASTY)
 def test_injection_through_parameters_ids_and_search(client, graph, analyst, value) -> None:
     before = fingerprint(graph), graph.version()

@@ -21,7 +21,7 @@ def _graph():
 def test_nodes_keep_their_business_id_labels_and_properties() -> None:
     tisco, _, _ = _graph()
     node = _convert(tisco, {})
-    assert node == model.Node("tisco", ("Enterprise", "Entity"), {"id": "tisco", "name": "太钢集团"})
+    assert node == model.Node("tisco", ("Entity", "Enterprise"), {"id": "tisco", "name": "太钢集团"})
     assert node.type == "Enterprise"
 
 
