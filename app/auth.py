@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from app.deps import services_of
 from app.errors import ApiError
 from app.settings import Role, Settings
 
@@ -49,7 +50,7 @@ def lookup_role(settings: Settings, presented: str) -> Role | None:
 
 async def authenticate(request: Request, api_key: str | None = Depends(_api_key_header),
                        bearer: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
-    settings: Settings = request.app.state.settings
+    settings: Settings = services_of(request).settings
     presented = api_key or (bearer.credentials if bearer else None) or request.cookies.get(SESSION_COOKIE)
     if presented is None:
         if settings.api_keys:
@@ -70,7 +71,7 @@ def require(role: Role) -> Callable[..., Principal]:
         if principal.role.rank >= role.rank:
             return principal
         if principal.key is None:
-            hint = "" if request.app.state.settings.api_keys else (
+            hint = "" if services_of(request).settings.api_keys else (
                 f" No keys are configured on this server: set ECOMAP_API_KEYS (e.g. 'longsecretkey:{role.value}').")
             raise ApiError(401, "unauthorized", f"This endpoint needs an API key with role {role.value}.{hint}",
                            headers={"WWW-Authenticate": "Bearer"})
@@ -116,10 +117,7 @@ def rate_limiter(request: Request, group: str) -> RateLimiter:
 
 
 def _limiters(request: Request) -> dict[str, RateLimiter]:
-    state = request.app.state
-    if not hasattr(state, "rate_limiters"):
-        state.rate_limiters = {}
-    return state.rate_limiters
+    return services_of(request).rate_limiters
 
 
 def rate_limited(group: str, role: Role) -> Callable[..., Principal]:

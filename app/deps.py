@@ -1,4 +1,4 @@
-"""FastAPI dependencies: the store and the settings, injected into routes.
+"""FastAPI dependencies: the application's services (``app.services``), injected into routes.
 
 They are ``async`` because they never block: FastAPI would otherwise run each in the thread pool."""
 
@@ -6,23 +6,27 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from app.services import Services
 from app.settings import Settings
 from graph.store import GraphStore
 
 
+def services_of(request: Request) -> Services:
+    return request.app.state.services
+
+
+async def get_services(request: Request) -> Services:
+    return services_of(request)
+
+
 async def get_store(request: Request) -> GraphStore:
-    return request.app.state.store
+    return services_of(request).store
 
 
 async def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
+    return services_of(request).settings
 
 
 async def get_query_library(request: Request):
     """The saved queries: the shipped ones plus those saved under ``<data dir>/queries``."""
-    from app.saved_queries import QueryLibrary
-
-    state = request.app.state
-    if getattr(state, "query_library", None) is None:
-        state.query_library = QueryLibrary(user_dir=state.settings.data_dir / "queries")
-    return state.query_library
+    return services_of(request).query_library

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from app import routes
 from app.errors import install_error_handlers
 from app.pages.render import STATIC_DIR, STATIC_URL
+from app.services import Services
 from app.settings import Settings, load_settings
 from graph.store import GraphStore
 
@@ -23,20 +24,19 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        owned = store is None
-        app.state.store = store if store is not None else settings.open_store()
+        if store is None:
+            app.state.services = Services(settings, settings.open_store())
         try:
             yield
         finally:
-            if owned:
-                app.state.store.close()
+            if store is None:
+                app.state.services.store.close()
 
     app = FastAPI(title="创新生态云图 API", version="0.1.0", lifespan=lifespan,
                   description="Graph API of the 六新 innovation ecosystem: entities, neighbourhoods, paths, "
                   "cluster ecosystems, saved Cypher queries and exports.")
-    app.state.settings = settings
     if store is not None:
-        app.state.store = store
+        app.state.services = Services(settings, store)
     install_error_handlers(app)
     app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="static")
     for module in sorted(pkgutil.iter_modules(routes.__path__), key=lambda m: m.name):

@@ -184,8 +184,7 @@ class IndexHolder:
 
 def get_search_index(request: Request) -> SearchIndex:
     """Dependency: the app's search index, fresh for the store's current version."""
-    state = request.app.state
-    holder = getattr(state, "search_index", None)
-    if holder is None:
-        holder = state.search_index = IndexHolder()
-    return holder.get(state.store)
+    from app.deps import services_of
+
+    services = services_of(request)
+    return services.search.get(services.store)

@@ -9,6 +9,7 @@ faster on large batches. Rows are lists, never maps, because JSON's quoted keys 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import time
@@ -16,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import redis
+from dateutil.relativedelta import relativedelta
 from falkordb import FalkorDB
 from falkordb.edge import Edge as FEdge
 from falkordb.node import Node as FNode
@@ -31,7 +33,7 @@ from graph.errors import (
     ReadOnlyViolation,
     StoreUnavailable,
 )
-from graph.model import Node, Path, QueryResult, Relationship, leaves
+from graph.model import Node, Path, QueryResult, Relationship, iso_duration, iso_temporal, leaves
 from graph.ontology import ENTITY_LABEL, INDEXED_PROPERTIES, NODE_TYPES
 from graph.paging import MAX_ROWS_PER_PAGE, GraphScan, PageProgress, RelFilter, read_parallel
 from graph.store import BulkTable, GraphStore
@@ -203,7 +205,7 @@ class FalkorStore(GraphStore):
                 return [convert(x) for x in v]
             if isinstance(v, dict):
                 return {k: convert(x) for k, x in v.items()}
-            return v
+            return _scalar(v)
 
         return [[convert(v) for v in row] for row in rows]
 
@@ -283,6 +285,16 @@ class FalkorStore(GraphStore):
             self._db = None
 
 
+def _scalar(v: Any) -> Any:
+    """Temporal values as ISO 8601 text, so that every result is plain JSON and the same from both engines."""
+    if isinstance(v, dt.date | dt.time):
+        return iso_temporal(v)
+    if isinstance(v, relativedelta):
+        return iso_duration(v.years * 12 + v.months, v.days,
+                            v.hours * 3600 + v.minutes * 60 + v.seconds + v.microseconds / 1e6)
+    return v
+
+
 def _translate(message: str, timeout_ms: int) -> Exception:
     """Turn a FalkorDB error reply into the project's exception type."""
     if "timed out" in message.lower():
@@ -293,4 +305,7 @@ def _translate(message: str, timeout_ms: int) -> Exception:
         return ConstraintViolation(f"{message}. Each id must be unique across the graph.")
     if match := _SYNTAX.search(message):
         return CypherSyntaxError(match["msg"].strip(), int(match["line"]), int(match["col"]))
+    if message.endswith(" not defined"):
+        # an unknown variable: Neo4j reports it as a syntax error too, with its position
+        return CypherSyntaxError(message)
     return QueryError(f"The store rejected the query: {message}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,6 +72,22 @@ class Stats:
     @property
     def relationships(self) -> int:
         return sum(self.relationship_types.values())
+
+
+def iso_temporal(value: dt.date | dt.time) -> str:
+    """Dates, times and date-times as ISO 8601 text, the same from every engine."""
+    return value.isoformat()
+
+
+def iso_duration(months: int = 0, days: int = 0, seconds: float = 0) -> str:
+    """A duration as ISO 8601 text (``P1Y2M3DT4H5M6S``), the same from every engine."""
+    years, months = divmod(months, 12)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    date = "".join(f"{int(v)}{unit}" for v, unit in ((years, "Y"), (months, "M"), (days, "D")) if v)
+    clock = "".join(f"{v:g}{unit}" if unit == "S" else f"{int(v)}{unit}"
+                    for v, unit in ((hours, "H"), (minutes, "M"), (secs, "S")) if v)
+    return "P" + date + (f"T{clock}" if clock else "") if date or clock else "PT0S"
 
 
 def to_json(value: Any) -> Any:

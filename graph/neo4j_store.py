@@ -27,7 +27,7 @@ from graph.errors import (
     StoreError,
     StoreUnavailable,
 )
-from graph.model import Node, Path, QueryResult, Relationship, leaves
+from graph.model import Node, Path, QueryResult, Relationship, iso_duration, iso_temporal, leaves
 from graph.ontology import ENTITY_LABEL, INDEXED_PROPERTIES, NODE_TYPES
 from graph.store import GraphStore
 
@@ -214,12 +214,15 @@ def _endpoint_ids(tx: neo4j.ManagedTransaction, rows: list[list[Any]]) -> dict[s
 
 
 def _scalar(v: Any) -> Any:
-    """Temporal values as ISO 8601 text and points as maps, so that every result is plain JSON."""
-    if isinstance(v, time.Date | time.DateTime | time.Time | time.Duration):
-        return v.iso_format()
+    """Temporal values as ISO 8601 text and points as maps (as FalkorDB gives them), so that every
+    result is plain JSON and the same from both engines."""
+    if isinstance(v, time.Date | time.DateTime | time.Time):
+        return iso_temporal(v.to_native())
+    if isinstance(v, time.Duration):
+        return iso_duration(v.months, v.days, v.seconds + v.nanoseconds / 1e9)
     if isinstance(v, spatial.Point):
         names = ("longitude", "latitude", "height") if isinstance(v, spatial.WGS84Point) else ("x", "y", "z")
-        return {"srid": v.srid, **dict(zip(names, v, strict=False))}
+        return dict(zip(names, v, strict=False))
     if isinstance(v, list):
         return [_scalar(x) for x in v]
     return v

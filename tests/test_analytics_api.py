@@ -117,7 +117,7 @@ def test_results_follow_writes(client: TestClient, store: GraphStore) -> None:
     assert after["version"] > before["version"]
     leader = next(r for r in after["clusters"][0]["roles"] if r["role"] == "leader")
     assert leader["present"] and leader["entities"] == ["c1-e3"]
-    assert isinstance(client.app.state.analytics, Analytics)
+    assert isinstance(client.app.state.services.analytics, Analytics)
 
 
 def test_an_empty_graph_answers_with_empty_results(settings: Settings, store: GraphStore) -> None:

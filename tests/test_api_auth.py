@@ -80,7 +80,7 @@ def test_load_needs_an_editor(keyed) -> None:
 
 
 def test_cypher_is_rate_limited_per_key_with_retry_after(keyed) -> None:
-    keyed.app.state.rate_limiters = {"cypher": RateLimiter(per_minute=1, burst=2)}
+    keyed.app.state.services.rate_limiters = {"cypher": RateLimiter(per_minute=1, burst=2)}
     try:
         codes = [call(keyed, *CYPHER[:2], CYPHER[2], auth("analyst")).status_code for _ in range(3)]
         assert codes == [200, 200, 429]
@@ -90,11 +90,11 @@ def test_cypher_is_rate_limited_per_key_with_retry_after(keyed) -> None:
         # Another key has its own bucket.
         assert call(keyed, *CYPHER[:2], CYPHER[2], auth("editor")).status_code == 200
     finally:
-        keyed.app.state.rate_limiters = {}
+        keyed.app.state.services.rate_limiters = {}
 
 
 def test_load_is_rate_limited(keyed) -> None:
-    keyed.app.state.rate_limiters = {"load": RateLimiter(per_minute=1, burst=1)}
+    keyed.app.state.services.rate_limiters = {"load": RateLimiter(per_minute=1, burst=1)}
     try:
         method, url, kwargs = LOAD
         first = call(keyed, method, url, kwargs, auth("editor"))
@@ -103,7 +103,7 @@ def test_load_is_rate_limited(keyed) -> None:
         assert first.status_code != 429 and second.status_code == 429
         assert "Retry-After" in second.headers
     finally:
-        keyed.app.state.rate_limiters = {}
+        keyed.app.state.services.rate_limiters = {}
 
 
 def test_rate_limiter_refills_over_time() -> None:

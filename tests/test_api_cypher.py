@@ -39,7 +39,7 @@ pytest_plugins = ["tests.api_fixtures"]
 
 @pytest.fixture
 def analyst(client):
-    client.app.state.rate_limiters = {}
+    client.app.state.services.rate_limiters = {}
     return {**auth("analyst")}
 
 
@@ -64,10 +64,7 @@ def test_saving_a_writing_query_is_refused_and_nothing_is_saved(client, graph, a
 @pytest.mark.parametrize("query", list(WRITES.values())[:12], ids=list(WRITES)[:12])
 def test_a_writing_query_file_is_refused_when_run(client, graph, query) -> None:
     # A file put into the saved-query folder by hand skips the dry run; the store still refuses it.
-    user_dir = client.app.state.query_library.user_dir if hasattr(client.app.state, "query_library") else None
-    if user_dir is None:
-        client.get("/api/queries")
-        user_dir = client.app.state.query_library.user_dir
+    user_dir = client.app.state.services.query_library.user_dir
     user_dir.mkdir(parents=True, exist_ok=True)
     path = user_dir / "hand_written_write.cypher"
     path.write_text(f"---\ntitle: looks harmless\n---\n{query}\n", encoding="utf-8")
@@ -109,7 +106,7 @@ def test_saved_query_timeout_is_504(graph, tmp_path) -> None:
     from tests.api_helpers import keys_setting
 
     c = make_client(graph, tmp_path, keys_setting())
-    c.app.state.settings = load_settings(backend="embedded", data_dir=tmp_path, graph=fresh_graph_name(),
+    c.app.state.services.settings = load_settings(backend="embedded", data_dir=tmp_path, graph=fresh_graph_name(),
                                          api_keys_raw=keys_setting(), query_timeout_ms=20)
     heavy = "UNWIND range(1, 4000) AS a UNWIND range(1, 4000) AS b RETURN count(*) AS n"
     r = c.post("/api/queries", json={"name": "heavy", "title": "heavy", "cypher": heavy}, headers=auth("analyst"))

@@ -23,7 +23,7 @@ pytest_plugins = ["tests.api_fixtures"]
 def api_schema(graph, tmp_path_factory):
     client = make_client(graph, tmp_path_factory.mktemp("schema"), keys_setting())
     unlimited = RateLimiter(per_minute=1e9, burst=10**9)
-    client.app.state.rate_limiters = {"cypher": unlimited, "load": unlimited}
+    client.app.state.services.rate_limiters = {"cypher": unlimited, "load": unlimited}
     return schemathesis.openapi.from_asgi("/openapi.json", client.app)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from graph.errors import ConstraintViolation, CypherSyntaxError, QueryTimeout, ReadOnlyViolation
-from graph.model import Node, Path, Relationship
+from graph.model import Node, Path, Relationship, to_json
 from graph.store import GraphStore
 
 NODES = [
@@ -168,3 +170,35 @@ def test_schema_setup_is_idempotent(any_store: GraphStore) -> None:
     assert any_store.version() == version  # nothing was (re)created
     with pytest.raises(ConstraintViolation):
         any_store.write("CREATE (:Entity:Enterprise {id: 'taigang', name: 'dup'})")
+
+
+def test_temporal_and_spatial_values_come_back_as_the_same_plain_json(any_store: GraphStore) -> None:
+    row = any_store.read("RETURN date('2024-03-05') AS d, localdatetime('2024-03-05T06:07:08') AS t, "
+                         "duration('P1DT2H') AS du, point({latitude: 37.87, longitude: 112.55}) AS p").rows[0]
+    assert row[0] == "2024-03-05" and row[1].startswith("2024-03-05T06:07:08")
+    assert row[2] == "P1DT2H"
+    assert row[3] == pytest.approx({"latitude": 37.87, "longitude": 112.55})
+    assert json.loads(json.dumps(to_json(row))) == row
+
+
+def test_an_unknown_variable_is_a_syntax_error_on_every_engine(any_store: GraphStore) -> None:
+    with pytest.raises(CypherSyntaxError) as info:
+        any_store.read("MATCH (n) RETURN m")
+    assert "m" in info.value.message
+
+
+def test_counters_have_the_same_names_on_every_engine(any_store: GraphStore) -> None:
+    counters = any_store.write("CREATE (a:Entity:Region {id: 'r1', name: '甲'})-[:PART_OF]->"
+                               "(b:Entity:Region {id: 'r2', name: '乙'})").counters
+    assert counters["nodes_created"] == 2 and counters["relationships_created"] == 1
+    assert counters["properties_set"] == 4
+    assert counters.get("indexes_created", 0) == 0
+
+
+def test_a_store_with_only_its_own_bookkeeping_is_empty(any_store: GraphStore) -> None:
+    any_store.write("RETURN 1")
+    assert any_store.version() >= 0 and any_store.is_empty()
+    _load(any_store)
+    assert not any_store.is_empty()
+    any_store.clear()
+    assert any_store.is_empty()

@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-import threading
-
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from app.auth import require
-from app.deps import get_store
+from app.deps import services_of
 from app.errors import ApiError
 from app.schemas import NodeTypeName, error_responses
 from app.settings import Role
@@ -19,17 +17,9 @@ from graph.store import GraphStore
 router = APIRouter(prefix="/api/analytics", tags=["analytics"], dependencies=[Depends(require(Role.VIEWER))],
                    responses=error_responses(401, 403, 404, 422, 503, 504))
 
-_create_lock = threading.Lock()
-
-
-def get_analytics(request: Request, store: GraphStore = Depends(get_store)) -> Analytics:
+async def get_analytics(request: Request) -> Analytics:
     """The app's ``Analytics`` of its store (one per process, so the cache is shared by requests)."""
-    state = request.app.state
-    with _create_lock:
-        analytics = getattr(state, "analytics", None)
-        if analytics is None or analytics.store is not store:
-            analytics = state.analytics = Analytics(store)
-    return analytics
+    return services_of(request).analytics
 
 
 # -- response models -------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from app.auth import require
-from app.deps import get_query_library, get_settings, get_store
+from app.deps import get_query_library, get_settings, get_store, services_of
 from app.errors import ApiError
 from app.pages.render import PAGE_CSP, map_context, map_page, render, standalone_html
 from app.pages.views import (
@@ -41,10 +41,7 @@ Format = Query("html", description="html, or json for the view the page draws.")
 
 
 def _cache(request: Request) -> ViewCache:
-    state = request.app.state
-    if getattr(state, "view_cache", None) is None:
-        state.view_cache = ViewCache()
-    return state.view_cache
+    return services_of(request).view_cache
 
 
 def _html(text: str, status: int = 200) -> HTMLResponse:

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.auth import SESSION_COOKIE, lookup_role
+from app.deps import services_of
 from app.pages.render import PAGE_CSP, render
 
 router = APIRouter(include_in_schema=False)
@@ -30,7 +31,7 @@ def login_form(next: str = Query("/", max_length=2000)) -> HTMLResponse:
 @router.post("/login")
 def login(request: Request, key: str = Form(..., max_length=500),
           next: str = Form("/", max_length=2000)) -> Response:
-    if lookup_role(request.app.state.settings, key) is None:
+    if lookup_role(services_of(request).settings, key) is None:
         return _login_page(next, "密钥无效 · The key is not valid.", status=401)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, key, httponly=True, samesite="strict",

@@ -7,7 +7,7 @@ import threading
 from fastapi import APIRouter, Depends, Request
 
 from app.auth import require
-from app.deps import get_store
+from app.deps import get_store, services_of
 from app.explore import liuxin_breakdown
 from app.schemas import StatsOut, error_responses
 from app.settings import Role
@@ -24,7 +24,8 @@ _lock = threading.Lock()
 def stats(request: Request, store: GraphStore = Depends(get_store)) -> dict:
     """Nodes per type, relationships per type and nodes per 六新 category (cached per graph version)."""
     version = store.version()
-    cached = getattr(request.app.state, "stats_cache", None)
+    services = services_of(request)
+    cached = services.stats_cache
     if cached is not None and cached["graph_version"] == version:
         return cached
     with _lock:
@@ -33,5 +34,5 @@ def stats(request: Request, store: GraphStore = Depends(get_store)) -> dict:
                    "by_type": {k: v for k, v in s.labels.items() if k != ENTITY_LABEL},
                    "by_relationship_type": s.relationship_types, "liuxin": liuxin_breakdown(store),
                    "graph_version": version}
-        request.app.state.stats_cache = payload
+        services.stats_cache = payload
     return payload
