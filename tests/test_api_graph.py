@@ -32,9 +32,10 @@ def node_ids(payload: dict) -> set[str]:
     return {n["id"] for n in payload["nodes"]}
 
 
-def test_health_names_the_backend(client) -> None:
+def test_health_names_the_backend(client, graph) -> None:
     body = client.get("/api/health").json()
-    assert body["status"] == "ok" and body["backend"] == "falkordb"
+    assert body["status"] == "ok" and body["backend"] == graph.backend in ("falkordb", "neo4j")
+    assert body["graph_version"] == graph.version()
 
 
 def test_stats_count_every_type_relationship_type_and_liuxin_category(client, nxg) -> None:

@@ -1,12 +1,12 @@
 """A local Neo4j 5.26 LTS Community server, run from Maven Central artifacts with no Docker.
 
-``graph/neo4j_launcher`` is a Maven project of one class that embeds Neo4j with the Bolt connector.
+``graph/neo4j_local_server`` is a Maven project of one class that embeds Neo4j with the Bolt connector.
 It is built on first use (Maven resolves the jars into its own repository; nothing lands in the
 source tree) and started as a separate Java process: Neo4j Community is GPLv3 and stays a program of
 its own that this project only talks to over Bolt.
 
-    python -m graph.neo4j_server            # one server in the foreground (``make neo4j``)
-    python -m graph.neo4j_server --help
+    python -m graph.neo4j_local            # one server in the foreground (``make neo4j``)
+    python -m graph.neo4j_local --help
 
 ``Neo4jServer`` starts one Java process serving one or more independent servers (one database each,
 on consecutive ports): the test suite uses a few so that tests can hold graphs of their own at once.
@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-LAUNCHER_DIR = Path(__file__).resolve().parent / "neo4j_launcher"
+LAUNCHER_DIR = Path(__file__).resolve().parent / "neo4j_local_server"
 _READY = "NEO4J READY "
 _INSTALL_HINT = "install a JDK (17 or newer) and Maven: apt-get install -y default-jdk-headless maven"
 
@@ -35,7 +35,7 @@ class Neo4jServerError(RuntimeError):
 
 
 def build_dir() -> Path:
-    return Path(os.environ.get("ECOMAP_NEO4J_BUILD") or Path.home() / ".cache" / "ecomap" / "neo4j-launcher")
+    return Path(os.environ.get("ECOMAP_NEO4J_BUILD") or Path.home() / ".cache" / "ecomap" / "neo4j-local-server")
 
 
 def _java() -> str:
@@ -188,7 +188,7 @@ def _foreground(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m graph.neo4j_server",
+        prog="python -m graph.neo4j_local",
         description="Run Neo4j 5.26 LTS Community locally (no Docker): Bolt on 127.0.0.1:$NEO4J_PORT (7687), "
                     "user neo4j with password $NEO4J_PASSWORD (required, ≥ 8 characters), data in $NEO4J_DATA "
                     "(./data/neo4j, kept across restarts). Needs a JDK ≥ 17 and Maven; the first start fetches "
