@@ -97,47 +97,11 @@ class Neo4jStore(GraphStore):
             with self._driver.session(database=self.database, default_access_mode=mode) as session:
                 return session.execute_read(work) if read_only else session.execute_write(work)
         except (nx.Neo4jError, nx.DriverError, OSError) as exc:
-            raise self._translate(exc, timeout_ms) from None
+            raise translate(exc, timeout_ms, self.uri, self.database) from None
         finally:
             if attempts > 1 and not read_only:
                 with self._retries_lock:
                     self._retries += attempts - 1
-
-    def _translate(self, exc: Exception, timeout_ms: int) -> StoreError:
-        """The project's exception for a driver error."""
-        if isinstance(exc, nx.CypherSyntaxError):
-            message = exc.message or ""
-            line, column = _position(message)
-            return CypherSyntaxError(message.splitlines()[0] if message else str(exc), line, column)
-        if isinstance(exc, nx.ConstraintError):
-            return ConstraintViolation(f"{exc.message}. Each id must be unique across the graph.")
-        code = (getattr(exc, "code", None) or "") if isinstance(exc, nx.Neo4jError) else ""
-        message = (getattr(exc, "message", None) or str(exc)) if isinstance(exc, nx.Neo4jError) else str(exc)
-        if any(marker in code for marker in _TIMEOUT):
-            return QueryTimeout(timeout_ms)
-        if any(marker in code for marker in _MEMORY):
-            return QueryError(f"The query needed more memory than the store allows and was stopped; narrow it "
-                              f"(anchor the MATCH, add a LIMIT) or raise the server's memory limit. ({message})")
-        if "AccessMode" in code:
-            return ReadOnlyViolation(message)
-        if "ForbiddenDueToTransactionType" in code:
-            return QueryError("Schema changes (indexes, constraints) and data writes cannot share one "
-                              f"transaction; run them as separate statements. ({message})")
-        if isinstance(exc, nx.ForbiddenOnReadOnlyDatabase):
-            return StoreUnavailable(f"The Neo4j database {self.database!r} is read-only and refuses writes; "
-                                    "write to its primary or switch it back to read-write.", tried=self.uri)
-        if isinstance(exc, nx.AuthError):
-            return StoreUnavailable(f"Neo4j refused the credentials ({message}). Check NEO4J_USER and "
-                                    "NEO4J_PASSWORD.", tried=self.uri)
-        if isinstance(exc, nx.ClientError):
-            return QueryError(f"The store rejected the query: {message}")
-        if isinstance(exc, nx.TransientError):
-            return StoreUnavailable(f"Neo4j is busy or switching over and could not finish the request within "
-                                    f"{_RETRY_BUDGET_S:g} s of retries ({message}); retry shortly.", tried=self.uri)
-        if isinstance(exc, nx.DatabaseError):
-            return StoreUnavailable(f"Neo4j failed internally ({message}); its log (debug.log) says why. "
-                                    "Retry once it is healthy again.", tried=self.uri)
-        return StoreUnavailable(f"Neo4j stopped answering ({message}); retry when it is back.", tried=self.uri)
 
     # -- engine-specific paths -----------------------------------------------------------
     def epoch(self) -> str:
@@ -184,6 +148,43 @@ class Neo4jStore(GraphStore):
 
     def close(self) -> None:
         self._driver.close()
+
+
+def translate(exc: Exception, timeout_ms: int, uri: str, database: str) -> StoreError:
+    """The project's exception for a driver error."""
+    if isinstance(exc, nx.CypherSyntaxError):
+        message = exc.message or ""
+        line, column = _position(message)
+        return CypherSyntaxError(message.splitlines()[0] if message else str(exc), line, column)
+    if isinstance(exc, nx.ConstraintError):
+        return ConstraintViolation(f"{exc.message}. Each id must be unique across the graph.")
+    code = (getattr(exc, "code", None) or "") if isinstance(exc, nx.Neo4jError) else ""
+    message = (getattr(exc, "message", None) or str(exc)) if isinstance(exc, nx.Neo4jError) else str(exc)
+    if any(marker in code for marker in _TIMEOUT):
+        return QueryTimeout(timeout_ms)
+    if any(marker in code for marker in _MEMORY):
+        return QueryError(f"The query needed more memory than the store allows and was stopped; narrow it "
+                          f"(anchor the MATCH, add a LIMIT) or raise the server's memory limit. ({message})")
+    if "AccessMode" in code:
+        return ReadOnlyViolation(message)
+    if "ForbiddenDueToTransactionType" in code:
+        return QueryError("Schema changes (indexes, constraints) and data writes cannot share one "
+                          f"transaction; run them as separate statements. ({message})")
+    if isinstance(exc, nx.ForbiddenOnReadOnlyDatabase) or "ForbiddenOnReadOnlyDatabase" in code:
+        return StoreUnavailable(f"The Neo4j database {database!r} is read-only and refuses writes; "
+                                "write to its primary or switch it back to read-write.", tried=uri)
+    if isinstance(exc, nx.AuthError):
+        return StoreUnavailable(f"Neo4j refused the credentials ({message}). Check NEO4J_USER and "
+                                "NEO4J_PASSWORD.", tried=uri)
+    if isinstance(exc, nx.ClientError):
+        return QueryError(f"The store rejected the query: {message}")
+    if isinstance(exc, nx.TransientError):
+        return StoreUnavailable(f"Neo4j is busy or switching over and could not finish the request within "
+                                f"{_RETRY_BUDGET_S:g} s of retries ({message}); retry shortly.", tried=uri)
+    if isinstance(exc, nx.DatabaseError):
+        return StoreUnavailable(f"Neo4j failed internally ({message}); its log (debug.log) says why. "
+                                "Retry once it is healthy again.", tried=uri)
+    return StoreUnavailable(f"Neo4j stopped answering ({message}); retry when it is back.", tried=uri)
 
 
 def _position(message: str) -> tuple[int | None, int | None]:
