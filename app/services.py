@@ -22,11 +22,17 @@ class Services:
 
     def __post_init__(self) -> None:
         from app.pages.views import ViewCache
-        from app.saved_queries import QueryLibrary
         from app.search import IndexHolder
         from graph.analytics import Analytics
 
-        self.query_library = QueryLibrary(user_dir=self.settings.data_dir / "queries")
+        self.query_library = query_library(self.settings)
         self.search = IndexHolder()
         self.analytics = Analytics(self.store)
         self.view_cache = ViewCache()
+
+
+def query_library(settings: Settings):
+    """The saved queries: the shipped ones plus those saved under ``<data dir>/queries``."""
+    from app.saved_queries import QueryLibrary
+
+    return QueryLibrary(user_dir=settings.data_dir / "queries")

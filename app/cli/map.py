@@ -21,7 +21,8 @@ from app.pages.views import (
     place,
     query_view,
 )
-from app.saved_queries import ParamError, QueryDefinitionError, QueryLibrary
+from app.saved_queries import ParamError, QueryDefinitionError
+from app.services import query_library
 
 
 def _given(items: list[str] | None) -> dict[str, str]:
@@ -58,11 +59,11 @@ def map_command(
             if entity:
                 view = entity_view(store, entity, depth, limit or ENTITY_LIMIT)
             elif cluster:
-                library = QueryLibrary(user_dir=s.data_dir / "queries")
+                library = query_library(s)
                 view = cluster_view(store, library, cluster, timeout_ms=s.query_timeout_ms,
                                     gaps=cluster_gaps(store, cluster))
             elif query:
-                library = QueryLibrary(user_dir=s.data_dir / "queries")
+                library = query_library(s)
                 saved = library.get(query)
                 if saved is None:
                     fail(f"there is no saved query named {query!r}; `ecomap query list` shows them")

@@ -9,13 +9,14 @@ from rich.table import Table
 
 from app.cli.common import console, err_console, fail, open_store, print_result, settings
 from app.saved_queries import ParamError, QueryDefinitionError, QueryLibrary, SavedQuery, result_csv, run
+from app.services import query_library
 from graph.model import to_json
 
 query_cli = typer.Typer(help="List, show and run saved Cypher queries (always read-only).", no_args_is_help=True)
 
 
 def _library() -> QueryLibrary:
-    return QueryLibrary(user_dir=settings().data_dir / "queries")
+    return query_library(settings())
 
 
 def _get(name: str) -> SavedQuery:
