@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from fastapi_standalone_docs import StandaloneDocs
 
 from app import routes
 from app.errors import install_error_handlers
@@ -32,11 +33,14 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             if store is None:
                 app.state.services.store.close()
 
+    # Swagger UI must not ask its online validator about the spec: no request leaves the server.
     app = FastAPI(title="创新生态云图 API", version="0.1.0", lifespan=lifespan,
+                  swagger_ui_parameters={"validatorUrl": None},
                   description="Graph API of the 六新 innovation ecosystem: entities, neighbourhoods, paths, "
                   "cluster ecosystems, saved Cypher queries and exports.")
     if store is not None:
         app.state.services = Services(settings, store)
+    StandaloneDocs(app=app)  # /docs and /redoc with their assets served by the app, not a CDN
     install_error_handlers(app)
     app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="static")
     for module in sorted(pkgutil.iter_modules(routes.__path__), key=lambda m: m.name):

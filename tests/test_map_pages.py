@@ -461,3 +461,13 @@ def test_a_large_view_is_laid_out_on_the_server_and_draws_every_relationship(bro
         zh = next(r["zh"] for r in ontology["relationship_types"] if r["name"] == hovered["type"])
         assert zh in page.inner_text("#tooltip")
         _map_is_drawn(page, "map-large")
+
+
+@pytest.mark.parametrize(("path", "ready"), [("/docs", ".opblock-summary-path"),
+                                               ("/redoc", "[data-section-id^='tag/']")])
+def test_the_api_docs_render_their_operations_with_every_outside_request_blocked(
+        page: Any, site: str, path: str, ready: str) -> None:
+    page.goto(site + path)
+    page.wait_for_selector(ready, timeout=30_000)
+    text = page.inner_text("body")
+    assert "/api/entities" in text or "entities" in text.lower()
