@@ -522,7 +522,9 @@ def _csv_cell(value: Any) -> str:
 
 
 def result_csv(result: QueryResult) -> str:
-    out = io.StringIO()
+    """The result as CSV, starting with a byte-order mark so that Excel reads the UTF-8 Chinese text."""
+    out = io.StringIO("\ufeff")
+    out.seek(1)
     writer = csv.writer(out)
     writer.writerow(result.columns)
     for row in result.rows:

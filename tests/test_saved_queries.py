@@ -363,13 +363,14 @@ def test_list_and_show(client) -> None:
 def test_csv_output_has_the_columns_and_neutralises_formulas(client, graph) -> None:
     r = client.get("/api/queries/top_connected/run", params={"format": "csv", "top": "3"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(r.text)))
+    assert r.content.startswith("\ufeff".encode())  # Excel then reads the Chinese text as UTF-8
+    rows = list(csv.reader(io.StringIO(r.text.removeprefix("\ufeff"))))
     assert rows[0] == ["id", "name", "type", "degree"] and 1 <= len(rows) - 1 <= 3
     from app.saved_queries import result_csv
     from graph.model import QueryResult
 
     text = result_csv(QueryResult(["a", "b"], [["=cmd|' /C calc'!A0", -5], ["@SUM(1)", None]]))
-    assert list(csv.reader(io.StringIO(text)))[1:] == [["'=cmd|' /C calc'!A0", "-5"], ["'@SUM(1)", ""]]
+    assert list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))[1:] == [["'=cmd|' /C calc'!A0", "-5"], ["'@SUM(1)", ""]]
 
 
 def test_save_a_query_then_list_and_run_it(client, graph) -> None:
@@ -417,7 +418,8 @@ def test_cli_lists_shows_and_runs_saved_queries(cli_env, nxg) -> None:
     assert shown.exit_code == 0 and "$cluster" in shown.output
     result = cli_env("query", "run", "top_connected", "-p", "top=3", "--format", "csv")
     assert result.exit_code == 0, result.output
-    rows = list(csv.reader(io.StringIO(result.output)))
+    assert result.output.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(result.output.removeprefix("\ufeff"))))
     assert rows[0] == ["id", "name", "type", "degree"] and len(rows) == 4
     as_json = cli_env("query", "run", "liuxin_overview", "-p", "liuxin=新材料", "--format", "json")
     assert as_json.exit_code == 0 and '"columns"' in as_json.output
