@@ -12,6 +12,7 @@ import org.neo4j.configuration.connectors.BoltConnector;
 import org.neo4j.configuration.helpers.SocketAddress;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
+import org.neo4j.graphdb.QueryExecutionException;
 
 /**
  * Runs one Neo4j Community server per given port, each with a database of its own under
@@ -53,12 +54,30 @@ public final class Neo4jLauncher {
                     .setConfig(GraphDatabaseSettings.transaction_monitor_check_interval, Duration.ofMillis(100))
                     .build();
             servers.add(server);
-            server.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME).executeTransactionally(
-                    "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED", Map.of("password", password));
+            try {
+                setPassword(server, password);
+            } catch (RuntimeException e) {
+                // Neo4j's own threads would keep the JVM alive without a server anyone can use.
+                e.printStackTrace();
+                servers.forEach(DatabaseManagementService::shutdown);
+                System.exit(1);
+            }
             System.out.println("NEO4J READY bolt://127.0.0.1:" + port);
         }
         System.out.flush();
         stopped.await();
+    }
+
+    /** Sets the password of user neo4j; a restart with the password it already has changes nothing. */
+    private static void setPassword(DatabaseManagementService server, String password) {
+        try {
+            server.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME).executeTransactionally(
+                    "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED", Map.of("password", password));
+        } catch (QueryExecutionException e) {
+            if (!String.valueOf(e.getMessage()).contains("Old password and new password cannot be the same")) {
+                throw e;
+            }
+        }
     }
 
     /** {@code 256m}, {@code 1g}, {@code 512k} or a plain number of bytes. */
