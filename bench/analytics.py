@@ -1,12 +1,22 @@
 """Analytics benchmark: on a generated graph (default 100k nodes / 500k relationships) time the
-projection from the store and each metric, report peak memory, and time networkx against this
-project's engine on a smaller graph so the speed-up is visible.
+projection from the store and each metric, on each engine in one run, report peak memory, time the
+projection against a direct read of the same nodes and relationships on the engine's bare client,
+and time networkx against this project's engine on a smaller graph so the speed-up is visible.
 
-    python bench/analytics.py            # 100k / 500k; networkx comparison on 10k / 50k
-    python bench/analytics.py --quick    # 10k / 50k; networkx comparison on 2k / 10k
+    python bench/analytics.py                     # 100k / 500k; networkx comparison on 10k / 50k
+    python bench/analytics.py --quick             # 10k / 50k; networkx comparison on 2k / 10k
+    python bench/analytics.py --backend embedded  # one engine only (embedded FalkorDB, or neo4j)
 
-The graph comes from the project's generator and loader (``ecomap generate`` / ``ecomap load``),
-is loaded once into a private embedded store under ``--data-dir`` and reused by later runs.
+The graph comes from the project's generator and loader (``ecomap generate`` / ``ecomap load``).
+On FalkorDB it is loaded once into a private embedded store under ``--data-dir`` and reused by
+later runs; Neo4j runs on a throwaway server, so its graph is loaded on every run.
+
+The projection (``graph.analytics.project``: the store's paged scan, then the arrays) is set against
+the bare client (``falkordb`` / the ``neo4j`` driver) twice: replaying exactly the page queries the
+scan sent, on as many threads as the scan reads with, and reading the same nodes and relationships
+with one plain query each. The networkx comparison does not depend on the engine; it runs on the
+first engine of the run only.
+
 Target (DESIGN §7): centralities, communities and gap scores ≤ 15 s all together on 2 cores.
 """
 
@@ -19,6 +29,7 @@ import resource
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +39,17 @@ sys.path.insert(0, str(ROOT))
 import networkx as nx  # noqa: E402
 import redis  # noqa: E402
 
+from bench.engines import (  # noqa: E402
+    EmbeddedEngine,
+    Engine,
+    add_engine_options,
+    chosen_engines,
+    make_engine,
+    recording,
+    replay,
+    run_engines,
+    side_by_side,
+)
 from graph.analytics import (  # noqa: E402
     Analytics,
     AnalyticsConfig,
@@ -43,8 +65,8 @@ from graph.analytics import (  # noqa: E402
     project,
 )
 from graph.analytics.planted import random_ecosystem, write_spec  # noqa: E402
-from graph.embedded import EmbeddedServer  # noqa: E402
-from graph.falkor import FalkorStore  # noqa: E402
+from graph.analytics.projection import DEFAULT_WORKERS  # noqa: E402
+from graph.ontology import DERIVED_REL_TYPES, ENTITY_LABEL  # noqa: E402
 from graph.store import GraphStore  # noqa: E402
 
 TARGET_SECONDS = 15.0
@@ -63,11 +85,13 @@ class CpuClock:
     so on two otherwise idle cores a step takes at most its CPU seconds of both processes.
     """
 
-    def __init__(self, server: EmbeddedServer) -> None:
-        self.stat = Path(f"/proc/{server.pid()}/stat")
+    def __init__(self, server_pid: int | None) -> None:
+        self.stat = Path(f"/proc/{server_pid}/stat") if server_pid else None
         self.tick = os.sysconf("SC_CLK_TCK")
 
     def server(self) -> float:
+        if self.stat is None:
+            return 0.0
         try:
             fields = self.stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
@@ -78,13 +102,16 @@ class CpuClock:
         return time.perf_counter(), time.process_time(), self.server()
 
 
-def load_graph(server: EmbeddedServer, cache: Path, nodes: int, edges: int, seed: int) -> GraphStore:
-    """The generated graph in its own store graph; generated and loaded only when not there yet."""
-    name = f"bench_analytics_{nodes}_{edges}_{seed}"
-    store = FalkorStore(name, server=server, row_cap=10_000_000, timeout_ms=600_000)
+def load_graph(engine: Engine, cache: Path, nodes: int, edges: int, seed: int) -> GraphStore:
+    """The generated graph in its own store graph (on Neo4j: the database); generated and loaded only
+    when an embedded store does not hold it yet."""
+    name = store_graph(nodes, edges, seed)
+    store = engine.store(name, row_cap=10_000_000)
     marker = cache / f"{name}.json"
+    # A Neo4j server lives for one run only: its marker would describe another server's database.
+    reusable = isinstance(engine, EmbeddedEngine)
     stats = store.stats()
-    if marker.exists() and json.loads(marker.read_text()) == [stats.nodes, stats.relationships]:
+    if reusable and marker.exists() and json.loads(marker.read_text()) == [stats.nodes, stats.relationships]:
         print(f"  reusing {name}: {stats.nodes:,} nodes, {stats.relationships:,} relationships")
         return store
     store.clear()
@@ -101,16 +128,18 @@ def load_graph(server: EmbeddedServer, cache: Path, nodes: int, edges: int, seed
         generate(nodes, edges, seed, out, "csv")
         load_paths(store, [out])
     stats = store.stats()
-    marker.write_text(json.dumps([stats.nodes, stats.relationships]))
+    if reusable:
+        marker.write_text(json.dumps([stats.nodes, stats.relationships]))
     print(f"  built {name} with {how} in {time.perf_counter() - started:.1f} s: "
           f"{stats.nodes:,} nodes, {stats.relationships:,} relationships")
     return store
 
 
-def full_run(store: GraphStore, clock: CpuClock, sources: int) -> None:
+def full_run(store: GraphStore, clock: CpuClock, sources: int) -> dict:
     analytics = Analytics(store, AnalyticsConfig(betweenness_sources=sources))
     print(f"\n{'step':<36}{'wall s':>8}{'CPU s':>8}{'store CPU s':>13}{'peak RSS MB':>13}")
     totals = [0.0, 0.0, 0.0]
+    steps: dict[str, float] = {}
     last = clock.now()
 
     def on_step(step, _: float) -> None:
@@ -119,6 +148,7 @@ def full_run(store: GraphStore, clock: CpuClock, sources: int) -> None:
         spent = [b - a for a, b in zip(last, now, strict=True)]
         last = now
         totals[:] = [t + s for t, s in zip(totals, spent, strict=True)]
+        steps[step.label] = spent[0]
         print(f"{step.label:<36}{spent[0]:>8.2f}{spent[1]:>8.2f}{spent[2]:>13.2f}{peak_rss_mb():>13.0f}")
 
     report = analytics.run(on_step=on_step)
@@ -132,13 +162,51 @@ def full_run(store: GraphStore, clock: CpuClock, sources: int) -> None:
         print(f"  {name}: {line}")
     started = time.perf_counter()
     analytics.run()
-    print(f"second run, every result cached: {time.perf_counter() - started:.3f} s")
+    cached = time.perf_counter() - started
+    print(f"second run, every result cached: {cached:.3f} s")
     before = clock.now()
     written = analytics.write_back(batch_size=10_000)
     after = clock.now()
     print(f"write-back of importance, community, betweenness onto {written:,} nodes: {after[0] - before[0]:.2f} s "
           f"wall, {after[1] - before[1] + after[2] - before[2]:.2f} CPU s (cache kept: "
           f"{analytics.is_cached('communities')})")
+    return {"steps": steps, "wall": wall, "cpu": cpu, "store_cpu": server, "cached": cached,
+            "write_back": after[0] - before[0], "written": written, "summary": report.summary}
+
+
+_PLAIN_NODES = f"MATCH (n:{ENTITY_LABEL}) RETURN n.id, labels(n)"
+_PLAIN_EDGES = f"MATCH (a:{ENTITY_LABEL})-[r]->(b) WHERE NOT type(r) IN $types RETURN a.id, type(r), b.id"
+
+
+def projection_against_driver(store: GraphStore, engine: Engine, graph: str) -> dict:
+    """``project(store)`` against the bare client on the same nodes and relationships."""
+    direct = engine.direct(graph)
+    with recording(store) as sent:
+        t_project, P = timed(lambda: project(store))
+    calls = list(sent)
+
+    def replay_all() -> None:
+        with ThreadPoolExecutor(DEFAULT_WORKERS) as pool:
+            list(pool.map(lambda call: replay(direct, [call]), calls))
+
+    t_replay, _ = timed(replay_all)
+    t_nodes, node_rows = timed(lambda: direct.read(_PLAIN_NODES))
+    t_edges, edge_rows = timed(lambda: direct.read(_PLAIN_EDGES, {"types": list(DERIVED_REL_TYPES)}))
+    r = {"project": t_project, "replay": t_replay, "queries": len(calls), "plain": t_nodes + t_edges,
+         "plain_nodes": t_nodes, "plain_edges": t_edges, "nodes": P.number_of_nodes(), "edges": P.number_of_edges(),
+         "plain_counts": (len(node_rows), len(edge_rows))}
+    same = r["plain_counts"] == (r["nodes"], r["edges"])
+    print(f"\nprojection against the bare client ({engine.title}), the same {r['nodes']:,} nodes / "
+          f"{r['edges']:,} relationships:")
+    print(f"  project(store)                                  {t_project:8.2f} s  ({len(calls)} store queries)")
+    print(f"  the same queries replayed on the bare client    {t_replay:8.2f} s  ({DEFAULT_WORKERS} threads)   "
+          f"project / replay {t_project / t_replay:.2f}×")
+    differ = "" if same else f"  — COUNTS DIFFER: the plain read gave {r['plain_counts']}"
+    print(f"  one plain query each for nodes, relationships   {t_nodes + t_edges:8.2f} s  (nodes {t_nodes:.2f} s, "
+          f"relationships {t_edges:.2f} s)   project / plain {t_project / (t_nodes + t_edges):.2f}×{differ}")
+    if not same:
+        r["problem"] = f"projection and plain read disagree: {(r['nodes'], r['edges'])} vs {r['plain_counts']}"
+    return r
 
 
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
@@ -184,12 +252,12 @@ def compare_with_networkx(store: GraphStore, sources: int) -> None:
     print(f"(declared clusters in this graph: {len(clusters)}; networkx {nx.__version__})")
 
 
-def compact(server: EmbeddedServer) -> None:
+def compact(socket: str) -> None:
     """Rewrite the store's append-only file as a snapshot before stopping it. Replaying the
     writes themselves on the next start is far slower than they were (the write-back's
     ``MATCH … {id: row.id}`` rows replay at minutes per 20k nodes here); a snapshot loads in
     under a second."""
-    client = redis.Redis(unix_socket_path=server.socket)
+    client = redis.Redis(unix_socket_path=socket)
     try:
         client.bgrewriteaof()
         while any(client.info("persistence")[key] for key in ("aof_rewrite_in_progress", "aof_rewrite_scheduled")):
@@ -208,27 +276,76 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--data-dir", type=Path, default=ROOT / "data" / "bench",
                         help="where the embedded store and the generated files are kept")
+    add_engine_options(parser)
     args = parser.parse_args()
+    names = chosen_engines(args)
     nodes = args.nodes or (10_000 if args.quick else 100_000)
     edges = args.edges or nodes * 5
     compare = args.compare_nodes or (2_000 if args.quick else 10_000)
     args.data_dir.mkdir(parents=True, exist_ok=True)
-    server = EmbeddedServer(args.data_dir)
-    started_here = not server.status().running
-    if started_here:
-        print("starting the benchmark's store")
-    server.ensure_running(timeout_s=1800)
-    try:
-        print(f"analytics benchmark: {nodes:,} nodes / {edges:,} relationships, seed {args.seed}")
-        store = load_graph(server, args.data_dir, nodes, edges, args.seed)
-        small = load_graph(server, args.data_dir, compare, compare * 5, args.seed)
-        full_run(store, CpuClock(server), args.sources)
-        compare_with_networkx(small, args.sources)
-        print(f"\npeak RSS of the benchmark process: {peak_rss_mb():.0f} MB")
-    finally:
-        if started_here:
-            compact(server)
-            server.stop()
+
+    def run_one(name: str) -> dict:
+        engine = make_engine(name, args, data_dir=args.data_dir, quick=args.quick, start_timeout_s=1800)
+        if name == "neo4j":
+            print("starting a throwaway Neo4j for this run")
+        with engine:
+            if isinstance(engine, EmbeddedEngine) and engine.started_here:
+                print("started the benchmark's store")
+            try:
+                print(f"analytics benchmark: {nodes:,} nodes / {edges:,} relationships, seed {args.seed}")
+                store = load_graph(engine, args.data_dir, nodes, edges, args.seed)
+                result = full_run(store, CpuClock(engine.server_pid), args.sources)
+                result["projection"] = projection_against_driver(store, engine, store_graph(nodes, edges, args.seed))
+                # Neo4j holds one graph at a time, so the small graph comes after the main one is done with.
+                if name == names[0]:
+                    small = load_graph(engine, args.data_dir, compare, compare * 5, args.seed)
+                    compare_with_networkx(small, args.sources)
+                result["peak_rss"] = peak_rss_mb()
+                print(f"\npeak RSS of the benchmark process: {result['peak_rss']:.0f} MB")
+            finally:
+                if isinstance(engine, EmbeddedEngine) and engine.started_here:
+                    compact(engine.socket)
+        if "problem" in result["projection"]:
+            raise RuntimeError(result["projection"]["problem"])
+        return result
+
+    results, failures = run_engines(names, run_one)
+    print_side_by_side(results, failures, nodes, edges, names[0])
+    sys.exit(1 if failures else 0)
+
+
+def store_graph(nodes: int, edges: int, seed: int) -> str:
+    return f"bench_analytics_{nodes}_{edges}_{seed}"
+
+
+def print_side_by_side(results: dict[str, dict], failures: dict[str, str], nodes: int, edges: int,
+                       compared_on: str) -> None:
+    labels = next((list(r["steps"]) for r in results.values()), [])
+
+    def step(label: str):
+        return lambda r: f"{r['steps'][label]:.2f} s"
+
+    def proj(key: str):
+        return lambda r: f"{r['projection'][key]:.2f} s"
+
+    rows = [("graph read (nodes / relationships)", lambda r: f"{r['projection']['nodes']:,} / "
+                                                             f"{r['projection']['edges']:,}"),
+            ("steps of Analytics.run (wall)", None),
+            *((f"  {label}", step(label)) for label in labels),
+            ("  total wall", lambda r: f"{r['wall']:.2f} s"),
+            ("  CPU s, this process + store (≤ 15)", lambda r: f"{r['cpu']:.2f} + {r['store_cpu']:.2f} = "
+                                                          f"{r['cpu'] + r['store_cpu']:.2f}"),
+            ("  second run, cached", lambda r: f"{r['cached']:.3f} s"),
+            ("  write-back", lambda r: f"{r['write_back']:.2f} s"),
+            ("projection against the bare client", None),
+            ("  project(store)", proj("project")),
+            ("  same queries on the bare client", proj("replay")),
+            ("  one plain query each, bare client", proj("plain")),
+            ("  project / replay", lambda r: f"{r['projection']['project'] / r['projection']['replay']:.2f}×"),
+            ("  project / plain", lambda r: f"{r['projection']['project'] / r['projection']['plain']:.2f}×"),
+            ("peak RSS of the benchmark process", lambda r: f"{r['peak_rss']:.0f} MB")]
+    side_by_side(f"analytics benchmark, side by side ({nodes:,} nodes / {edges:,} relationships generated; "
+                 f"networkx comparison on {compared_on} only)", rows, results, failures)
 
 
 if __name__ == "__main__":

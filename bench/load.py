@@ -1,19 +1,31 @@
 """Load benchmark: the loader against the engine's raw batched Cypher, a row-by-row loader and
-FalkorDB's own bulk loader, on the same generated data, in one run.
+FalkorDB's own bulk loader, on the same generated data, on each engine in one run.
 
-    python bench/load.py            # 100k nodes / 500k relationships
-    python bench/load.py --quick    # 5k / 25k
+    python bench/load.py                      # 100k nodes / 500k relationships, FalkorDB and Neo4j
+    python bench/load.py --quick              # 5k / 25k
+    python bench/load.py --backend embedded   # one engine only (embedded FalkorDB, or neo4j)
+
+On each engine:
 
 (a) raw: hand-written ``UNWIND $rows … MERGE`` batches (rows already in memory; writes only),
-    into an empty store with the schema.
+    into an empty store with the schema, through the ``GraphStore``;
+    a-driver: the same statements on the bare client (``falkordb`` / the ``neo4j`` driver): the
+    store's own overhead on writes;
+    a-create: the same rows with ``CREATE`` instead of ``MERGE``, through the store: what an
+    empty store gains from writes that need no lookup (on Neo4j the loader's path for an empty
+    store, where (a) is the plain ``MERGE`` batches one would write without the emptiness check).
 (b) loader, end to end from the files (read, validate, check, write):
-    b-empty  into an empty store (FalkorDB: the bulk path);
+    b-empty  into an empty store (FalkorDB: the bulk path; Neo4j: batched CREATE);
     b-add    into a store that holds another ecosystem of the same size (all records new);
     b-update into a store that holds another ecosystem over the same ids (every node updated,
              most relationships new, derived edges replaced);
     b-again  the same files again (nothing changes).
 (c) row-by-row: one query per record, on a sample.
-(d) ``falkordb-bulk-insert`` (PyPI falkordb-bulk-loader), if installed: the reference for a new graph.
+(d) FalkorDB only: ``falkordb-bulk-insert`` (PyPI falkordb-bulk-loader), if installed: the
+    reference for a new graph.
+
+Neo4j Community holds one user database, so each phase empties it (``GraphStore.drop``) instead
+of taking a new graph name; its server and data directory exist only for the run.
 
 Targets (DESIGN §7): incremental loads (b-add, b-update) ≥ 70 % of (a) and ≥ 20× (c); b-empty
 within 2× of (d)'s time.
@@ -29,52 +41,70 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from graph.embedded import EmbeddedServer  # noqa: E402
-from graph.falkor import FalkorStore  # noqa: E402
-from graph.store import DEFAULT_BATCH_SIZE, GraphStore  # noqa: E402
+from bench.engines import (  # noqa: E402
+    EmbeddedEngine,
+    Engine,
+    add_engine_options,
+    chosen_engines,
+    make_engine,
+    run_engines,
+    side_by_side,
+)
+from graph.store import DEFAULT_BATCH_SIZE, GraphStore, batched  # noqa: E402
 from loaders import load_paths  # noqa: E402
 from loaders.load import collect, paused_gc  # noqa: E402
 from loaders.plan import make_plan  # noqa: E402
 
+MERGE_NODES = "UNWIND $rows AS row MERGE (n:Entity:{label} {{id: row.id}}) SET n += row"
+MERGE_RELS = ("UNWIND $rows AS row MATCH (a:Entity {{id: row.s}}) MATCH (b:Entity {{id: row.e}}) "
+              "MERGE (a)-[r:{rel_type}]->(b) SET r += row.p")
+CREATE_NODES = "UNWIND $rows AS row CREATE (n:Entity:{label}) SET n = row"
+CREATE_RELS = ("UNWIND $rows AS row MATCH (a:Entity {{id: row.s}}) MATCH (b:Entity {{id: row.e}}) "
+               "CREATE (a)-[r:{rel_type}]->(b) SET r = row.p")
+Rows = dict[str, list[dict]]
 
-def fresh(server: EmbeddedServer, name: str) -> FalkorStore:
-    store = FalkorStore(name, server=server, timeout_ms=600_000)
-    store.drop()
-    store = FalkorStore(name, server=server, timeout_ms=600_000)
-    store.setup_schema()
-    return store
 
-
-def in_memory_rows(files: Path, server: EmbeddedServer) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
+def in_memory_rows(files: Path, engine: Engine) -> tuple[Rows, Rows]:
     """The records of the files as Cypher parameter rows (derived edges included), prepared once."""
     collected = collect([files])
-    make_plan(fresh(server, "bench-plan"), collected)
+    make_plan(engine.fresh("bench-plan"), collected)
     nodes = {label: [t.record(i) for i in range(len(t))] for label, t in collected.nodes.items()}
     rels = {rel_type: [{"s": s, "e": e, "p": t.record(i)} for i, (s, e) in enumerate(t.keys)]
             for rel_type, t in collected.rels.items()}
     return nodes, rels
 
 
-def raw(store: GraphStore, nodes: dict[str, list[dict]], rels: dict[str, list[dict]]) -> tuple[float, float]:
-    """(a): batched UNWIND/MERGE written by hand, parameters passed the client's usual way;
+def raw(write_batches: Callable[[str, list[dict]], None], nodes: Rows, rels: Rows, *,
+        create: bool = False) -> tuple[float, float]:
+    """(a): batched UNWIND written by hand, parameters passed the client's usual way;
     seconds for nodes, seconds for relationships."""
+    node_q, rel_q = (CREATE_NODES, CREATE_RELS) if create else (MERGE_NODES, MERGE_RELS)
     started = time.perf_counter()
     for label, rows in nodes.items():
-        store.write_batches(f"UNWIND $rows AS row MERGE (n:Entity:{label} {{id: row.id}}) SET n += row", rows,
-                            batch_size=DEFAULT_BATCH_SIZE)
+        write_batches(node_q.format(label=label), rows)
     middle = time.perf_counter()
     for rel_type, rows in rels.items():
-        store.write_batches("UNWIND $rows AS row MATCH (a:Entity {id: row.s}) MATCH (b:Entity {id: row.e}) "
-                            f"MERGE (a)-[r:{rel_type}]->(b) SET r += row.p", rows, batch_size=DEFAULT_BATCH_SIZE)
+        write_batches(rel_q.format(rel_type=rel_type), rows)
     return middle - started, time.perf_counter() - middle
 
 
-def row_by_row(store: GraphStore, nodes: dict[str, list[dict]], rels: dict[str, list[dict]],
-               sample: int) -> tuple[int, float]:
+def through_store(store: GraphStore) -> Callable[[str, list[dict]], None]:
+    return lambda cypher, rows: store.write_batches(cypher, rows, batch_size=DEFAULT_BATCH_SIZE)
+
+
+def through_client(direct) -> Callable[[str, list[dict]], None]:
+    def write_batches(cypher: str, rows: list[dict]) -> None:
+        for batch in batched(rows, DEFAULT_BATCH_SIZE):
+            direct.write(cypher, {"rows": batch})
+    return write_batches
+
+
+def row_by_row(store: GraphStore, nodes: Rows, rels: Rows, sample: int) -> tuple[int, float]:
     """(c): one query per record: about ``sample`` records — relationships taken from every type,
     and first the nodes they connect."""
     label_of = {row["id"]: label for label, rows in nodes.items() for row in rows}
@@ -102,13 +132,12 @@ def timed_load(store: GraphStore, files: Path) -> tuple[float, str]:
     return time.perf_counter() - started, report.method
 
 
-def bulk_insert_reference(server: EmbeddedServer, nodes: dict[str, list[dict]], rels: dict[str, list[dict]],
-                          workdir: Path) -> float | None:
+def bulk_insert_reference(engine: EmbeddedEngine, nodes: Rows, rels: Rows, workdir: Path) -> float | None:
     """(d): ``falkordb-bulk-insert`` on the same graph (its CSV layout), or None when not installed."""
     tool = shutil.which("falkordb-bulk-insert") or str(Path(sys.executable).parent / "falkordb-bulk-insert")
     if not Path(tool).exists():
         return None
-    args = [tool, "bench-reference", "--server-url", f"unix://{server.socket}"]
+    args = [tool, "bench-reference", "--server-url", f"unix://{engine.socket}"]
     for label, rows in nodes.items():
         path = workdir / f"{label}.csv"
         _bulk_csv(path, ["id"], rows)
@@ -117,7 +146,7 @@ def bulk_insert_reference(server: EmbeddedServer, nodes: dict[str, list[dict]], 
         path = workdir / f"{rel_type}.csv"
         _bulk_csv(path, ["s", "e"], [{"s": r["s"], "e": r["e"], **r["p"]} for r in rows])
         args += ["--relations-with-type", rel_type, str(path)]
-    FalkorStore("bench-reference", server=server).drop()
+    engine.store("bench-reference").drop()
     started = time.perf_counter()
     subprocess.run(args, check=True, capture_output=True)
     return time.perf_counter() - started
@@ -147,7 +176,9 @@ def main() -> None:
     parser.add_argument("--edges", type=int, default=500_000)
     parser.add_argument("--sample", type=int, default=3_000, help="records for the row-by-row loader")
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    add_engine_options(parser)
     args = parser.parse_args()
+    names = chosen_engines(args)
     n_nodes, n_edges = (5_000, 25_000) if args.quick else (args.nodes, args.edges)
     sample = min(args.sample, 1_000) if args.quick else args.sample
 
@@ -155,44 +186,70 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="ecomap-bench-") as tmp:
         work = Path(tmp)
-        server = EmbeddedServer(work / "data")
-        server.ensure_running()
-        try:
-            results = run(server, work, n_nodes, n_edges, sample, generate)
-        finally:
-            server.stop()
+        files = {"data": work / "data-files", "other": work / "other-files", "disjoint": work / "disjoint-files"}
+        generate(n_nodes, n_edges, seed=1, out_dir=files["data"])
+        generate(n_nodes, n_edges, seed=2, out_dir=files["other"])
+        generate(n_nodes, n_edges, seed=3, out_dir=files["disjoint"], id_prefix="base")
+        prepared: list[tuple[Rows, Rows]] = []
+
+        def run_one(name: str) -> dict:
+            with make_engine(name, args, data_dir=work / "data", quick=args.quick) as engine:
+                if not prepared:
+                    with paused_gc():
+                        prepared.append(in_memory_rows(files["data"], engine))
+                results = run(engine, work, files, *prepared[0], sample)
+            if not args.json:
+                print_results(results)
+            return results
+
+        results, failures = run_engines(names, run_one)
     if args.json:
-        print(json.dumps(results, indent=2))
+        print(json.dumps({"results": results, "failures": failures}, indent=2))
     else:
-        print_results(results)
+        print_side_by_side(results, failures)
+    sys.exit(1 if failures else 0)
 
 
-def run(server: EmbeddedServer, work: Path, n_nodes: int, n_edges: int, sample: int, generate) -> dict:
-    data, other, disjoint = work / "data-files", work / "other-files", work / "disjoint-files"
-    generate(n_nodes, n_edges, seed=1, out_dir=data)
-    generate(n_nodes, n_edges, seed=2, out_dir=other)
-    generate(n_nodes, n_edges, seed=3, out_dir=disjoint, id_prefix="base")
-    with paused_gc():
-        nodes, rels = in_memory_rows(data, server)
+def run(engine: Engine, work: Path, files: dict[str, Path], nodes: Rows, rels: Rows, sample: int) -> dict:
     total_nodes = sum(map(len, nodes.values()))
     total_rels = sum(map(len, rels.values()))
-    results: dict = {"nodes": total_nodes, "relationships": total_rels, "sample": sample}
+    results: dict = {"engine": engine.name, "nodes": total_nodes, "relationships": total_rels, "sample": sample}
 
-    t_nodes, t_rels = raw(fresh(server, "bench-raw"), nodes, rels)
-    results["a_raw"] = {"seconds": t_nodes + t_rels, "nodes_per_s": total_nodes / t_nodes,
-                        "rels_per_s": total_rels / t_rels}
+    def raw_result(t_nodes: float, t_rels: float) -> dict:
+        return {"seconds": t_nodes + t_rels, "nodes_per_s": total_nodes / t_nodes, "rels_per_s": total_rels / t_rels}
 
-    seconds, method = timed_load(fresh(server, "bench-empty"), data)
+    # A new server (above all a new JVM) pays for compiling and planning the first statements; (a) runs
+    # first and would carry that alone, so every raw statement is sent once on a small slice beforehand.
+    step(engine, "warm-up (not timed)")
+    warm_nodes = {label: rows[:200] for label, rows in nodes.items()}
+    warm_rels = {rel_type: rows[:200] for rel_type, rows in rels.items()}
+    raw(through_store(engine.fresh("bench-warm")), warm_nodes, warm_rels)
+    raw(through_client(engine.direct("bench-warm")), warm_nodes, warm_rels)
+    raw(through_store(engine.fresh("bench-warm")), warm_nodes, warm_rels, create=True)
+
+    step(engine, "a: raw MERGE batches through the store")
+    results["a_raw"] = raw_result(*raw(through_store(engine.fresh("bench-raw")), nodes, rels))
+    step(engine, "a-driver: the same on the bare client")
+    engine.fresh("bench-raw-driver")
+    results["a_driver"] = raw_result(*raw(through_client(engine.direct("bench-raw-driver")), nodes, rels))
+    step(engine, "a-create: raw CREATE batches through the store")
+    results["a_create"] = raw_result(*raw(through_store(engine.fresh("bench-raw-create")), nodes, rels, create=True))
+
+    step(engine, "b-empty")
+    seconds, method = timed_load(engine.fresh("bench-empty"), files["data"])
     results["b_empty"] = {"seconds": seconds, "method": method}
-    adding = fresh(server, "bench-add")
-    load_paths(adding, [disjoint])
-    seconds, method = timed_load(adding, data)
+    step(engine, "b-add (first the other ecosystem, not timed)")
+    adding = engine.fresh("bench-add")
+    load_paths(adding, [files["disjoint"]])
+    seconds, method = timed_load(adding, files["data"])
     results["b_add"] = {"seconds": seconds, "method": method}
-    updating = fresh(server, "bench-update")
-    load_paths(updating, [other])
-    seconds, method = timed_load(updating, data)
+    step(engine, "b-update (first the same ids from another seed, not timed)")
+    updating = engine.fresh("bench-update")
+    load_paths(updating, [files["other"]])
+    seconds, method = timed_load(updating, files["data"])
     results["b_update"] = {"seconds": seconds, "method": method}
-    seconds, method = timed_load(updating, data)
+    step(engine, "b-again")
+    seconds, method = timed_load(updating, files["data"])
     results["b_again"] = {"seconds": seconds, "method": method}
     keys = ("b_empty", "b_add", "b_update", "b_again")
     for key in keys:
@@ -201,25 +258,37 @@ def run(server: EmbeddedServer, work: Path, n_nodes: int, n_edges: int, sample: 
         r["rels_per_s"] = total_rels / r["seconds"]
         r["rows_per_s"] = (total_nodes + total_rels) / r["seconds"]
 
-    count, seconds = row_by_row(fresh(server, "bench-rows"), nodes, rels, sample)
+    step(engine, "c: row by row")
+    count, seconds = row_by_row(engine.fresh("bench-rows"), nodes, rels, sample)
     results["c_row_by_row"] = {"rows": count, "seconds": seconds, "rows_per_s": count / seconds}
 
-    reference = bulk_insert_reference(server, nodes, rels, work)
+    reference = None
+    if isinstance(engine, EmbeddedEngine):
+        step(engine, "d: falkordb-bulk-insert")
+        reference = bulk_insert_reference(engine, nodes, rels, work)
     if reference is not None:
         results["d_bulk_insert"] = {"seconds": reference, "rows_per_s": (total_nodes + total_rels) / reference}
 
     a_rate = (total_nodes + total_rels) / results["a_raw"]["seconds"]
     c_rate = results["c_row_by_row"]["rows_per_s"]
-    results["ratios"] = {f"{key}/a": results[key]["rows_per_s"] / a_rate for key in keys}
+    results["ratios"] = {"a_time/a_driver_time": results["a_raw"]["seconds"] / results["a_driver"]["seconds"],
+                         "a_create_time/a_time": results["a_create"]["seconds"] / results["a_raw"]["seconds"]}
+    results["ratios"] |= {f"{key}/a": results[key]["rows_per_s"] / a_rate for key in keys}
     results["ratios"] |= {f"{key}/c": results[key]["rows_per_s"] / c_rate for key in keys}
     if reference is not None:
         results["ratios"]["b_empty_time/d_time"] = results["b_empty"]["seconds"] / reference
     return results
 
 
+def step(engine: Engine, what: str) -> None:
+    print(f"[{engine.title} {time.strftime('%H:%M:%S')}] {what}", file=sys.stderr, flush=True)
+
+
 def print_results(r: dict) -> None:
     print(f"data: {r['nodes']:,} nodes, {r['relationships']:,} relationships (generated, derived edges included)")
-    rows = [("a  raw batched UNWIND MERGE (writes only)", r["a_raw"])]
+    rows = [("a  raw batched UNWIND MERGE (writes only)", r["a_raw"]),
+            ("a  the same on the bare client", r["a_driver"]),
+            ("a  raw batched UNWIND CREATE (writes only)", r["a_create"])]
     rows += [(f"b  loader, {label}", r[key]) for key, label in (
         ("b_empty", "empty store"), ("b_add", "non-empty store, new records"),
         ("b_update", "non-empty store, same ids updated"), ("b_again", "same files again (no change)"))]
@@ -235,6 +304,45 @@ def print_results(r: dict) -> None:
         print(f"{'d  falkordb-bulk-insert (new graph)':<52} {d['seconds']:8.2f} s  {d['rows_per_s']:>10,.0f} rows/s")
     for name, value in r["ratios"].items():
         print(f"ratio {name:<22} {value:8.2f}")
+
+
+def print_side_by_side(results: dict[str, dict], failures: dict[str, str]) -> None:
+    def seconds(key: str) -> Callable[[dict], str]:
+        def fmt(r: dict) -> str:
+            x = r[key]
+            rate = x.get("rows_per_s", (r["nodes"] + r["relationships"]) / x["seconds"])
+            method = f" [{x['method']}]" if "method" in x else ""
+            return f"{x['seconds']:.2f} s  {rate:,.0f} rows/s{method}"
+        return fmt
+
+    def ratio(key: str) -> Callable[[dict], str]:
+        return lambda r: f"{r['ratios'][key]:.2f}"
+
+    def falkordb_only(fmt: Callable[[dict], str]) -> Callable[[dict], str]:
+        return lambda r: fmt(r) if r["engine"] == "embedded" else "n/a"
+
+    first = next(iter(results.values()), None)
+    data = f"{first['nodes']:,} nodes, {first['relationships']:,} relationships" if first else "no engine finished"
+    side_by_side(f"load benchmark, side by side ({data})", [
+        ("a    raw UNWIND MERGE, store", seconds("a_raw")),
+        ("a    raw UNWIND MERGE, bare client", seconds("a_driver")),
+        ("a    raw UNWIND CREATE, store", seconds("a_create")),
+        ("b    loader, empty store", seconds("b_empty")),
+        ("b    loader, new records (b-add)", seconds("b_add")),
+        ("b    loader, same ids updated (b-update)", seconds("b_update")),
+        ("b    loader, unchanged (b-again)", seconds("b_again")),
+        ("c    row by row", lambda r: f"{r['c_row_by_row']['seconds']:.2f} s  "
+                                      f"{r['c_row_by_row']['rows_per_s']:,.0f} rows/s"),
+        ("d    falkordb-bulk-insert", falkordb_only(seconds("d_bulk_insert"))),
+        ("store overhead on writes", None),
+        ("  a store time / bare client time", ratio("a_time/a_driver_time")),
+        ("  a CREATE time / MERGE time", ratio("a_create_time/a_time")),
+        ("loader over raw MERGE (rate ratio, ≥ 0.70 for b-add, b-update)", None),
+        *((f"  {key.replace('_', '-')} / a", ratio(f"{key}/a")) for key in ("b_empty", "b_add", "b_update", "b_again")),
+        ("loader over row by row (rate ratio, ≥ 20)", None),
+        *((f"  {key.replace('_', '-')} / c", ratio(f"{key}/c")) for key in ("b_empty", "b_add", "b_update", "b_again")),
+        ("  b-empty time / d time (≤ 2)", falkordb_only(ratio("b_empty_time/d_time"))),
+    ], results, failures)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ def build_dir() -> Path:
     return Path(os.environ.get("ECOMAP_NEO4J_BUILD") or Path.home() / ".cache" / "ecomap" / "neo4j-local-server")
 
 
-def _java() -> str:
+def find_java() -> str:
     home = os.environ.get("JAVA_HOME")
     java = str(Path(home) / "bin" / "java") if home and (Path(home) / "bin" / "java").exists() else shutil.which("java")
     if not java:
@@ -101,7 +101,7 @@ class Neo4jServer:
         """Start the servers and wait until every one accepts Bolt connections."""
         classpath = build()
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        command = [_java(), f"-Xms{self.heap}", f"-Xmx{self.heap}", "-XX:+UseG1GC",
+        command = [find_java(), f"-Xms{self.heap}", f"-Xmx{self.heap}", "-XX:+UseG1GC",
                    # Neo4j reaches into these JDK internals for its page cache and network layer.
                    "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/java.lang=ALL-UNNAMED",
                    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
@@ -198,9 +198,10 @@ def main(argv: list[str] | None = None) -> int:
     return _foreground(parser.parse_args(argv))
 
 
-def temporary(count: int, password: str) -> Neo4jServer:
-    """``count`` servers on free loopback ports with data in a new temporary directory."""
-    return Neo4jServer(tempfile.mkdtemp(prefix="ecomap-neo4j-"), free_ports(count), password)
+def temporary(count: int, password: str, **memory: str) -> Neo4jServer:
+    """``count`` servers on free loopback ports with data in a new temporary directory; ``memory`` as
+    ``Neo4jServer`` takes it (``heap``, ``page_cache``)."""
+    return Neo4jServer(tempfile.mkdtemp(prefix="ecomap-neo4j-"), free_ports(count), password, **memory)
 
 
 if __name__ == "__main__":

@@ -370,7 +370,8 @@ def test_csv_output_has_the_columns_and_neutralises_formulas(client, graph) -> N
     from graph.model import QueryResult
 
     text = result_csv(QueryResult(["a", "b"], [["=cmd|' /C calc'!A0", -5], ["@SUM(1)", None]]))
-    assert list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))[1:] == [["'=cmd|' /C calc'!A0", "-5"], ["'@SUM(1)", ""]]
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert rows[1:] == [["'=cmd|' /C calc'!A0", "-5"], ["'@SUM(1)", ""]]
 
 
 def test_save_a_query_then_list_and_run_it(client, graph) -> None:
