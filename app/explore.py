@@ -2,7 +2,7 @@
 
 Plain functions over a ``GraphStore``; the Cypher stays in the subset FalkorDB and Neo4j answer the
 same way: relationship variables are always bound (FalkorDB undercounts parallel relationships
-otherwise, DESIGN §3) and shortest paths are found by a breadth-first search in Python over one
+otherwise) and shortest paths are found by a breadth-first search in Python over one
 bounded neighbourhood query per level, because FalkorDB's ``shortestPath`` is directed-only.
 """
 

@@ -1,6 +1,6 @@
 """Entity search: Chinese substring, pinyin (全拼 and initials) and aliases, in process.
 
-The graph engines' full-text indexes do not segment Chinese (DESIGN §3), so the API keeps its own
+The graph engines' full-text indexes do not segment Chinese, so the API keeps its own
 index of every entity's names. It is built from the store on first use and rebuilt when
 ``store.version()`` changes; pinyin is cached per string, so a rebuild after a small change is cheap.
 

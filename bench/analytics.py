@@ -17,7 +17,7 @@ scan sent, on as many threads as the scan reads with, and reading the same nodes
 with one plain query each. The networkx comparison does not depend on the engine; it runs on the
 first engine of the run only.
 
-Target (DESIGN §7): centralities, communities and gap scores ≤ 15 s all together on 2 cores.
+Target: centralities, communities and gap scores ≤ 15 s all together on 2 cores.
 """
 
 from __future__ import annotations

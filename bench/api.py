@@ -10,7 +10,7 @@ Everything runs on loopback: per engine a private store (the embedded FalkorDB i
 directory, or a throwaway Neo4j on a free 127.0.0.1 port), uvicorn on 127.0.0.1, and a minimal
 keep-alive HTTP/1.1 client (so the load generator costs little CPU on the same cores). Each phase
 sends a fixed number of requests and stops early at ``--phase-seconds``; latencies are printed as
-p50/p95/p99 with the throughput. Targets (DESIGN §7): p50 ≤ 5 ms, p99 ≤ 25 ms, ≥ 400 req/s with 16
+p50/p95/p99 with the throughput. Targets: p50 ≤ 5 ms, p99 ≤ 25 ms, ≥ 400 req/s with 16
 clients on 2 cores.
 
 Three layers are timed on the same requests: the API (HTTP, FastAPI, JSON), the ``GraphStore`` call
@@ -268,7 +268,7 @@ def bench_engine(engine: Engine, files: list[Path], args: argparse.Namespace) ->
 
     paced = result["neighbors?depth=1"]["paced"]
     capacity = result["neighbors?depth=1"]["api16"]["req_per_s"]
-    print(f"targets (DESIGN §7, neighbors?depth=1, {args.clients} clients): capacity {capacity:.0f} req/s (≥ 400); "
+    print(f"targets (neighbors?depth=1, {args.clients} clients): capacity {capacity:.0f} req/s (≥ 400); "
           f"at {args.rate:.0f} req/s p50 {paced['p50_ms']:.2f} ms (≤ 5), p99 {paced['p99_ms']:.2f} ms (≤ 25)")
     return result
 

@@ -27,7 +27,7 @@ On each engine:
 Neo4j Community holds one user database, so each phase empties it (``GraphStore.drop``) instead
 of taking a new graph name; its server and data directory exist only for the run.
 
-Targets (DESIGN §7): incremental loads (b-add, b-update) ≥ 70 % of (a) and ≥ 20× (c); b-empty
+Targets: incremental loads (b-add, b-update) ≥ 70 % of (a) and ≥ 20× (c); b-empty
 within 2× of (d)'s time.
 """
 

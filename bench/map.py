@@ -15,7 +15,7 @@ taken inside the page, from the start of navigation:
   requests with pyvis' own bundled copy and aborts the rest (Bootstrap, styling only). The clock
   stops when vis-network has finished stabilising and stopped its simulation, or at the time limit.
 
-Targets (DESIGN §7), 5,000 nodes / 20,000 relationships: ≤ 3 s warm, ≤ 5 s cold, ≥ 20× pyvis.
+Targets, 5,000 nodes / 20,000 relationships: ≤ 3 s warm, ≤ 5 s cold, ≥ 20× pyvis.
 """
 
 from __future__ import annotations

@@ -136,7 +136,7 @@ class GraphStore(ABC):
             if row[0] == ENTITY_LABEL or row[0] in NODE_TYPE_BY_LABEL:
                 labels[row[0]] = row[1]
         # The relationship variable is bound on purpose: FalkorDB undercounts parallel
-        # relationships when it is not (DESIGN §3).
+        # relationships when it is not.
         rels = {row[0]: row[1] for row in
                 self.read("MATCH ()-[r]->() RETURN type(r) AS t, count(r) AS n").rows}
         return Stats(labels=dict(sorted(labels.items())), relationship_types=dict(sorted(rels.items())))
