@@ -106,7 +106,8 @@ class Neo4jServer:
                    "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/java.lang=ALL-UNNAMED",
                    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
                    "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
-                   "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED", "-Dfile.encoding=UTF-8",
+                   "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED", "-Dio.netty.tryReflectionSetAccessible=true",
+                   "-XX:+ExitOnOutOfMemoryError", "-Dfile.encoding=UTF-8",
                    "-cp", os.pathsep.join(classpath), "ecomap.Neo4jLauncher", str(self.data_dir), self.page_cache,
                    *map(str, self.ports)]
         log = self.log.open("ab")

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
+import org.neo4j.configuration.GraphDatabaseInternalSettings;
 import org.neo4j.configuration.GraphDatabaseSettings;
 import org.neo4j.configuration.connectors.BoltConnector;
 import org.neo4j.configuration.helpers.SocketAddress;
@@ -40,7 +41,8 @@ public final class Neo4jLauncher {
         List<DatabaseManagementService> servers = new ArrayList<>();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            servers.forEach(DatabaseManagementService::shutdown);
+            // each server's shutdown waits on its own network layer: stop them side by side
+            servers.parallelStream().forEach(DatabaseManagementService::shutdown);
             stopped.countDown();
         }));
         for (int i = 2; i < args.length; i++) {
@@ -52,6 +54,8 @@ public final class Neo4jLauncher {
                     .setConfig(GraphDatabaseSettings.pagecache_memory, bytes(args[1]))
                     // so that short transaction time limits fire on time (the default checks every 2 s)
                     .setConfig(GraphDatabaseSettings.transaction_monitor_check_interval, Duration.ofMillis(100))
+                    // Bolt otherwise waits out a quiet period of several seconds before it stops
+                    .setConfig(GraphDatabaseInternalSettings.netty_server_shutdown_quiet_period, 0)
                     .build();
             servers.add(server);
             try {
