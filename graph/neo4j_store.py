@@ -40,6 +40,8 @@ _COUNTERS = {"nodes_created": "nodes_created", "nodes_deleted": "nodes_deleted",
              "constraints_added": "constraints_created", "constraints_removed": "constraints_deleted"}
 META_LABEL = "EcomapMeta"
 """The label of the store's own bookkeeping node (the graph version); never an :Entity."""
+_SCHEMA_COUNTERS = ("indexes_created", "indexes_deleted", "constraints_created", "constraints_deleted")
+_BUMP = f"MERGE (m:{META_LABEL} {{key: 'version'}}) SET m.value = coalesce(m.value, 0) + 1"
 _RETRY_BUDGET_S = 3.0
 _CONNECT_TIMEOUT_S = 5.0
 
@@ -69,8 +71,18 @@ class Neo4jStore(GraphStore):
                 f"Cannot reach Neo4j: {exc}. Check NEO4J_URI, NEO4J_USER and NEO4J_PASSWORD "
                 "(`make neo4j` runs a local Neo4j; `docker compose up -d neo4j` another).", tried=uri) from exc
 
+    def write(self, cypher: str, params: dict[str, Any] | None = None, *, timeout_ms: int | None = None,
+              row_cap: int | None = None) -> QueryResult:
+        # The version moves in the writing transaction itself: one commit per write, not two. Neo4j
+        # refuses data and schema writes in one transaction, so a schema change moves it afterwards.
+        result = self._run(cypher, params or {}, read_only=False, timeout_ms=timeout_ms or self.timeout_ms,
+                           row_cap=row_cap or self.row_cap, bump=True)
+        if any(result.counters[name] for name in _SCHEMA_COUNTERS):
+            self._bump_version()
+        return result
+
     def _run(self, cypher: str, params: dict[str, Any], *, read_only: bool, timeout_ms: int,
-             row_cap: int) -> QueryResult:
+             row_cap: int, bump: bool = False) -> QueryResult:
         attempts = 0
 
         @unit_of_work(timeout=timeout_ms / 1000)
@@ -88,6 +100,8 @@ class Neo4jStore(GraphStore):
                 raw.append(list(record.values()))
             summary = result.consume()
             counters = {ours: getattr(summary.counters, theirs) for theirs, ours in _COUNTERS.items()}
+            if bump and any(v for name, v in counters.items() if name not in _SCHEMA_COUNTERS):
+                tx.run(_BUMP).consume()
             ids = _endpoint_ids(tx, raw)
             rows = [[_convert(v, ids) for v in row] for row in raw]
             return QueryResult(columns=columns, rows=rows, counters=counters, truncated=truncated)
@@ -131,8 +145,7 @@ class Neo4jStore(GraphStore):
         return int(self.read(f"MATCH (m:{META_LABEL} {{key: 'version'}}) RETURN m.value").scalar() or 0)
 
     def _bump_version(self) -> None:
-        self._run(f"MERGE (m:{META_LABEL} {{key: 'version'}}) SET m.value = coalesce(m.value, 0) + 1",
-                  {}, read_only=False, timeout_ms=self.timeout_ms, row_cap=1)
+        self._run(_BUMP, {}, read_only=False, timeout_ms=self.timeout_ms, row_cap=1)
 
     def clear(self) -> None:
         while self.write(f"MATCH (n) WHERE NOT n:{META_LABEL} WITH n LIMIT 10000 DETACH DELETE n "
