@@ -9,6 +9,7 @@ run is skipped locally and fails in CI.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -110,3 +111,20 @@ def settings(engine: Engine, store: GraphStore) -> Settings:
 def store_env(engine: Engine, store: GraphStore) -> dict[str, str]:
     """The environment of a CLI process working on the test's ``store`` graph."""
     return {**os.environ, **engine.env_for(store)}
+
+
+_ENGINE_ID = re.compile(r"\[(?:[^\]]*-)?(embedded|falkordb-remote|neo4j)(?:-[^\]]*)?\]$")
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Say how many tests ran on each engine, so that a log shows the Neo4j run was not skipped."""
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in ("passed", "failed", "skipped", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if getattr(report, "when", "call") != "call" and outcome != "skipped":
+                continue
+            if match := _ENGINE_ID.search(getattr(report, "nodeid", "")):
+                per = counts.setdefault(match[1], {})
+                per[outcome] = per.get(outcome, 0) + 1
+    for engine, per in sorted(counts.items()):
+        terminalreporter.write_line(f"engine {engine}: " + ", ".join(f"{n} {o}" for o, n in sorted(per.items())))
