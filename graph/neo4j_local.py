@@ -94,6 +94,11 @@ class Neo4jServer:
         self._proc: subprocess.Popen | None = None
 
     @property
+    def pid(self) -> int | None:
+        """The JVM's process id while it runs (for measuring its CPU time)."""
+        return self._proc.pid if self._proc is not None and self._proc.poll() is None else None
+
+    @property
     def uris(self) -> list[str]:
         return [f"bolt://127.0.0.1:{port}" for port in self.ports]
 
