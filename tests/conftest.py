@@ -113,7 +113,7 @@ def store_env(engine: Engine, store: GraphStore) -> dict[str, str]:
     return {**os.environ, **engine.env_for(store)}
 
 
-_ENGINE_ID = re.compile(r"\[(?:[^\]]*-)?(embedded|falkordb-remote|neo4j)(?:-[^\]]*)?\]$")
+_ENGINE_ID = re.compile(r"\[(?:.*-)?(embedded|falkordb-remote|neo4j)(?:-.*)?\]$")
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
