@@ -63,6 +63,7 @@ def build(quiet: bool = True) -> list[str]:
         if done.returncode != 0:
             raise Neo4jServerError("Building the Neo4j launcher failed:\n" + (done.stdout + done.stderr)[-3000:])
         jar.touch()
+        classpath.touch()
     return [str(jar), *classpath.read_text().strip().split(os.pathsep)]
 
 
