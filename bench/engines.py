@@ -205,9 +205,9 @@ class Neo4jEngine(Engine):
     name = "neo4j"
     user = "neo4j"
 
-    def __init__(self, *, heap: str, page_cache: str) -> None:
+    def __init__(self, *, heap: str, page_cache: str, query_memory: str) -> None:
         super().__init__()
-        self.heap, self.page_cache = heap, page_cache
+        self.heap, self.page_cache, self.query_memory = heap, page_cache, query_memory
         self.password = secrets.token_urlsafe(18)
         self.server = None
         self.uri = ""
@@ -219,7 +219,8 @@ class Neo4jEngine(Engine):
     def start(self) -> Neo4jEngine:
         from graph.neo4j_local import temporary
 
-        self.server = temporary(1, self.password, heap=self.heap, page_cache=self.page_cache)
+        self.server = temporary(1, self.password, heap=self.heap, page_cache=self.page_cache,
+                                query_memory=self.query_memory)
         try:
             self.server.start()
         except BaseException:
@@ -258,7 +259,8 @@ def make_engine(name: str, args: argparse.Namespace, *, data_dir: Path, quick: b
     if name == "embedded":
         return EmbeddedEngine(data_dir, start_timeout_s=start_timeout_s)
     return Neo4jEngine(heap=args.neo4j_heap or ("1g" if quick else "4g"),
-                       page_cache=args.neo4j_page_cache or ("512m" if quick else "2g"))
+                       page_cache=args.neo4j_page_cache or ("512m" if quick else "2g"),
+                       query_memory="256m" if quick else "1g")
 
 
 # -- the store's own queries, for replaying them on the bare client ---------------------------------------

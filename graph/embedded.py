@@ -19,12 +19,37 @@ from pathlib import Path
 import redis
 
 from graph.errors import StoreUnavailable
+from graph.store import DEFAULT_QUERY_MEMORY_MB
 
 OTHER_BACKENDS_HINT = (
     "Use another backend instead: ECOMAP_BACKEND=falkordb with ECOMAP_FALKORDB_URL=redis://host:6379 "
     "(a FalkorDB server), or ECOMAP_BACKEND=neo4j with NEO4J_URI (see docker-compose.yml)."
 )
 _MAX_SOCKET_PATH = 100  # unix socket paths are limited to 107 bytes on Linux
+
+
+def default_server_memory_mb() -> int:
+    """Half of the machine's memory: the graph, its indexes and the queries running at once must
+    fit, and the operating system and the API keep the other half."""
+    return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2 / (1 << 20))
+
+
+@dataclass(frozen=True)
+class MemoryLimits:
+    """``server_mb``: the server process's ``maxmemory`` (0: half of the machine's memory); past it
+    the server refuses writes, never evicts data. ``query_mb``: FalkorDB's per-query cap; a query
+    that needs more fails alone and the server stays up."""
+
+    server_mb: int = 0
+    query_mb: int = DEFAULT_QUERY_MEMORY_MB
+
+    @property
+    def server_bytes(self) -> int:
+        return (self.server_mb or default_server_memory_mb()) << 20
+
+    @property
+    def query_bytes(self) -> int:
+        return self.query_mb << 20
 
 
 @dataclass(frozen=True)
@@ -68,8 +93,9 @@ def _process_alive(pid: int) -> bool:
 class EmbeddedServer:
     """Lifecycle of the embedded server for one data directory."""
 
-    def __init__(self, data_dir: str | Path) -> None:
+    def __init__(self, data_dir: str | Path, memory: MemoryLimits = MemoryLimits()) -> None:
         self.data_dir = Path(data_dir).resolve()
+        self.memory = memory
         self.dir = self.data_dir / "falkordb"
         self.pidfile = self.dir / "server.pid"
         self.logfile = self.dir / "server.log"
@@ -146,6 +172,8 @@ class EmbeddedServer:
             "--appendonly", "yes",
             "--appendfsync", "everysec",
             "--save", "",
+            "--maxmemory", str(self.memory.server_bytes),
+            "--maxmemory-policy", "noeviction",
             "--daemonize", "yes",
             "--pidfile", str(self.pidfile),
             "--logfile", str(self.logfile),
@@ -154,6 +182,7 @@ class EmbeddedServer:
             # the query: replaying a query that matches nodes by id scans the graph, because the
             # indexes are only built after loading, which made restarts after large loads take minutes.
             "EFFECTS_THRESHOLD", "0",
+            "QUERY_MEM_CAPACITY", str(self.memory.query_bytes),
         ]
         try:
             launcher = subprocess.run(args, capture_output=True, text=True, timeout=timeout_s)
@@ -180,6 +209,13 @@ class EmbeddedServer:
             f"The embedded FalkorDB server did not come up: {self._explain('')} {OTHER_BACKENDS_HINT}",
             tried=self.socket,
         )
+
+    def apply_limits(self, client: redis.Redis) -> None:
+        """Set the memory limits on a running server (one started with other settings, or by an
+        older version, takes them without a restart)."""
+        client.config_set("maxmemory", self.memory.server_bytes)
+        client.config_set("maxmemory-policy", "noeviction")
+        client.execute_command("GRAPH.CONFIG", "SET", "QUERY_MEM_CAPACITY", self.memory.query_bytes)
 
     def _wait_answering(self, pid: int, timeout_s: float) -> bool:
         deadline = time.monotonic() + timeout_s

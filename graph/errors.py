@@ -36,6 +36,19 @@ class QueryTimeout(StoreError):
         self.timeout_ms = timeout_ms
 
 
+class QueryMemoryExceeded(StoreError):
+    """One query needed more memory than a query may use; the engine stopped it and kept running."""
+
+    code = "query_memory_exceeded"
+
+    def __init__(self, limit: str, detail: str = "") -> None:
+        super().__init__(
+            "The query needed more memory than one query may use and was stopped; the store is unharmed. "
+            f"Narrow it (anchor the MATCH, add a LIMIT, collect less) or raise the limit ({limit})."
+            + (f" ({detail})" if detail else ""),
+        )
+
+
 class ReadOnlyViolation(StoreError):
     code = "read_only_violation"
 
@@ -48,6 +61,18 @@ class ReadOnlyViolation(StoreError):
 
 class ConstraintViolation(StoreError):
     code = "constraint_violation"
+
+
+class WriteLocked(StoreError):
+    """Another load holds the graph's write lock."""
+
+    code = "write_locked"
+
+    def __init__(self, owner: str, since: str, lease_s: float) -> None:
+        super().__init__(
+            f"Another load is writing to this graph ({owner}, since {since}); nothing was changed. Retry when "
+            f"it has finished, or wait for it (`ecomap load --wait`). A load that crashed releases the lock "
+            f"within {lease_s:g} s.", owner=owner, since=since)
 
 
 class StoreUnavailable(StoreError):

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 from graph.errors import StoreError
-from graph.store import DEFAULT_ROW_CAP, DEFAULT_TIMEOUT_MS, GraphStore
+from graph.store import DEFAULT_QUERY_MEMORY_MB, DEFAULT_ROW_CAP, DEFAULT_TIMEOUT_MS, GraphStore
 
 
 class Backend(StrEnum):
@@ -38,6 +38,10 @@ class StoreConfig:
     neo4j_database: str = "neo4j"
     timeout_ms: int = DEFAULT_TIMEOUT_MS
     row_cap: int = DEFAULT_ROW_CAP
+    store_memory_mb: int = 0
+    """The embedded server's memory limit (0: half of the machine's memory)."""
+    query_memory_mb: int = DEFAULT_QUERY_MEMORY_MB
+    """What one query may allocate in the embedded server."""
 
 
 class ManagedServer(Protocol):
@@ -73,9 +77,9 @@ def managed_server(config: StoreConfig) -> ManagedServer | None:
     server run by someone else (a FalkorDB URL, Neo4j)."""
     if config.backend is not Backend.EMBEDDED:
         return None
-    from graph.embedded import EmbeddedServer
+    from graph.embedded import EmbeddedServer, MemoryLimits
 
-    return EmbeddedServer(config.data_dir)
+    return EmbeddedServer(config.data_dir, MemoryLimits(config.store_memory_mb, config.query_memory_mb))
 
 
 def engine_checks(config: StoreConfig) -> list[tuple[str, bool, str]]:

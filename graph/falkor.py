@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -30,6 +31,7 @@ from graph.errors import (
     ConstraintViolation,
     CypherSyntaxError,
     QueryError,
+    QueryMemoryExceeded,
     QueryTimeout,
     ReadOnlyViolation,
     StoreUnavailable,
@@ -38,6 +40,7 @@ from graph.model import Node, Path, QueryResult, Relationship, iso_duration, iso
 from graph.ontology import ENTITY_LABEL, INDEXED_PROPERTIES, NODE_TYPES
 from graph.paging import MAX_ROWS_PER_PAGE, GraphScan, PageProgress, RelFilter, read_parallel
 from graph.store import BulkTable, GraphStore
+from graph.write_lock import LockHolder
 
 _SYNTAX = re.compile(r"errMsg: (?P<msg>.*?) line: (?P<line>\d+), column: (?P<col>\d+)", re.S)
 _SOCKET_TIMEOUT_S = 660  # above the longest query time limit settings allow; the server enforces the limit
@@ -46,6 +49,9 @@ _COUNTERS = {name: name for name in ("nodes_created", "nodes_deleted", "relation
                                      "relationships_deleted", "properties_set", "properties_removed",
                                      "labels_added", "labels_removed")} | {
     "indices_created": "indexes_created", "indices_deleted": "indexes_deleted"}
+_IF_MINE = ("if string.find(redis.call('get', KEYS[1]) or '', ARGV[1], 1, true) then return {then} "
+            "end return 0")
+"""A script acting on the lock key only while it holds the caller's token (ARGV[1])."""
 _UNIT, _RECORD = "\x1f", "\x1e"
 """Separators of packed scan pages (ASCII unit and record separators, passed as parameters)."""
 # Scan pages are ranges of internal node ids, each packed into one string by ``string.join`` (the
@@ -74,6 +80,7 @@ class FalkorStore(GraphStore):
         self.url = url
         self.server = server
         self._db: FalkorDB | None = None
+        self._reconnecting = threading.Lock()
         self._connect()
 
     @property
@@ -88,29 +95,29 @@ class FalkorStore(GraphStore):
             else:
                 self._db = FalkorDB.from_url(self.url, socket_timeout=_SOCKET_TIMEOUT_S, socket_connect_timeout=5)
             self._db.connection.ping()
+            if self.server is not None:
+                self.server.apply_limits(self._db.connection)
+            self._graph = self._db.select_graph(self.graph_name)
+            if not self._db.connection.exists(self.graph_name):
+                # Reads on a graph key that does not exist yet fail in FalkorDB; create it empty.
+                self._graph.query("RETURN 0")
         except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
             raise StoreUnavailable(
                 f"Cannot reach FalkorDB: {exc}. Check that the server runs and ECOMAP_FALKORDB_URL is right.",
                 tried=self.where,
             ) from exc
-        self._graph = self._db.select_graph(self.graph_name)
-        if not self._db.connection.exists(self.graph_name):
-            # Reads on a graph key that does not exist yet fail in FalkorDB; create it empty.
-            self._graph.query("RETURN 0")
+
+    def _reconnect(self, failed: Any) -> None:
+        """Connect again after the connection ``failed`` broke, once for all the threads that saw it
+        break (the embedded server is started again if it died)."""
+        with self._reconnecting:
+            if self._graph is failed:
+                self._connect()
 
     # -- queries -------------------------------------------------------------------------
     def _run(self, cypher: str, params: dict[str, Any], *, read_only: bool, timeout_ms: int,
              row_cap: int) -> QueryResult:
-        try:
-            raw = self._call(cypher, params, read_only, timeout_ms)
-        except (redis.ConnectionError, redis.TimeoutError, OSError):
-            if self.server is None:
-                raise StoreUnavailable("FalkorDB stopped answering; retry when it is back.",
-                                       tried=self.where) from None
-            # The embedded server died (crash, kill -9): start it again and retry once.
-            self._connect()
-            with self._answering():
-                raw = self._call(cypher, params, read_only, timeout_ms)
+        raw = self._retrying(lambda: self._call(cypher, params, read_only, timeout_ms))
         rows = raw.result_set or []
         truncated = len(rows) > row_cap
         rows = rows[:row_cap]
@@ -130,13 +137,32 @@ class FalkorStore(GraphStore):
             raise StoreUnavailable(f"FalkorDB stopped answering ({exc}); retry when it is back.",
                                    tried=self.where) from None
 
+    def _retrying(self, call: Callable[[], Any]) -> Any:
+        """``call()``; when the connection breaks and the server is the embedded one (it died: a crash,
+        kill -9), start it again and call once more. Connection failures end as ``StoreUnavailable``."""
+        graph = self._graph
+        try:
+            return call()
+        except (redis.ConnectionError, redis.TimeoutError, OSError):
+            if self.server is None:
+                raise StoreUnavailable("FalkorDB stopped answering; retry when it is back.",
+                                       tried=self.where) from None
+            self._reconnect(graph)
+            with self._answering():
+                return call()
+
+    def _command(self, call: Callable[[redis.Redis], Any]) -> Any:
+        """``call(connection)`` for a server command outside a query (the version counter, the write
+        lock), restarted and retried like queries."""
+        return self._retrying(lambda: call(self._db.connection))
+
     def _call(self, cypher: str, params: dict[str, Any], read_only: bool, timeout_ms: int):
         try:
             if read_only:
                 return self._graph.ro_query(cypher, params=params or None, timeout=int(timeout_ms))
             return self._graph.query(cypher, params=params or None, timeout=int(timeout_ms))
         except redis.ResponseError as exc:
-            raise _translate(str(exc), timeout_ms) from None
+            raise _translate(str(exc), timeout_ms, self.where) from None
 
     def send_rows(self, cypher: str, rows: list[Any], *, write: bool = True) -> QueryResult:
         header = json.dumps(rows, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
@@ -153,13 +179,30 @@ class FalkorStore(GraphStore):
         self._bump_version()
         self.setup_schema()
 
-    def epoch(self) -> str:
-        with self._answering():
-            return str(self._db.connection.info("server").get("run_id"))
-
     @property
     def identity(self) -> tuple[str, ...]:
         return (self.backend, self.where, self.graph_name)
+
+    # -- write lock: a key beside the graph, set only if absent, expiring with its lease ------
+    @property
+    def _lock_key(self) -> str:
+        return f"ecomap:write-lock:{self.graph_name}"
+
+    def take_write_lock(self, token: str, owner: str, lease_ms: int) -> LockHolder | None:
+        value = json.dumps({"token": token, "owner": owner, "since": time.time()}, ensure_ascii=False)
+        while not self._command(lambda c: c.set(self._lock_key, value, nx=True, px=lease_ms)):
+            held = self._command(lambda c: c.get(self._lock_key))
+            if held is not None:  # else it expired in between: try again
+                info = json.loads(held)
+                return LockHolder(info["owner"], info["since"])
+        return None
+
+    def renew_write_lock(self, token: str, lease_ms: int) -> bool:
+        return bool(self._command(lambda c: c.eval(_IF_MINE.format(then="redis.call('pexpire', KEYS[1], ARGV[2])"),
+                                                   1, self._lock_key, token, lease_ms)))
+
+    def release_write_lock(self, token: str) -> None:
+        self._command(lambda c: c.eval(_IF_MINE.format(then="redis.call('del', KEYS[1])"), 1, self._lock_key, token))
 
     def scan(self, rel_filter: RelFilter, *, page_size: int, workers: int,
              on_page: Callable[[int, int], None] | None = None) -> GraphScan:
@@ -199,9 +242,9 @@ class FalkorStore(GraphStore):
                     missing.update((v.src_node, v.dest_node))
         missing -= internal_ids.keys()
         if missing:
-            lookup = self._graph.ro_query("MATCH (n) WHERE id(n) IN $ids RETURN id(n), n.id",
-                                          params={"ids": sorted(missing)})
-            for internal, business in lookup.result_set:
+            lookup = self.read("MATCH (n) WHERE id(n) IN $ids RETURN id(n), n.id", {"ids": sorted(missing)},
+                               row_cap=len(missing))
+            for internal, business in lookup.rows:
                 internal_ids[internal] = business if business is not None else f"_{internal}"
 
         def convert(v: Any) -> Any:
@@ -246,9 +289,9 @@ class FalkorStore(GraphStore):
 
         if ENTITY_LABEL not in constraints():
             try:
-                self._db.connection.execute_command(
+                self._command(lambda c: c.execute_command(
                     "GRAPH.CONSTRAINT", "CREATE", self.graph_name, "UNIQUE", "NODE", ENTITY_LABEL,
-                    "PROPERTIES", "1", "id")
+                    "PROPERTIES", "1", "id"))
             except redis.ResponseError as exc:
                 raise ConstraintViolation(
                     f"Cannot enforce unique ids: {exc}. The graph already holds duplicate ids; "
@@ -265,12 +308,10 @@ class FalkorStore(GraphStore):
         return f"ecomap:version:{self.graph_name}"
 
     def version(self) -> int:
-        with self._answering():
-            return int(self._db.connection.get(self._version_key) or 0)
+        return int(self._command(lambda c: c.get(self._version_key)) or 0)
 
     def _bump_version(self) -> None:
-        with self._answering():
-            self._db.connection.incr(self._version_key)
+        self._command(lambda c: c.incr(self._version_key))
 
     @property
     def redis(self) -> redis.Redis:
@@ -279,20 +320,18 @@ class FalkorStore(GraphStore):
 
     def drop(self) -> None:
         """Delete the graph key, schema included."""
-        if self._db.connection.exists(self.graph_name):
-            self._graph.delete()
+        if self._command(lambda c: c.exists(self.graph_name)):
+            with self._answering():
+                self._graph.delete()
         self._bump_version()
 
     def clear(self) -> None:
         self.drop()
-        self._graph.query("RETURN 0")
+        self.write("RETURN 0")
         self.setup_schema()
 
     def ping(self) -> None:
-        try:
-            self._db.connection.ping()
-        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
-            raise StoreUnavailable(f"FalkorDB does not answer: {exc}", tried=self.where) from None
+        self._command(lambda c: c.ping())
 
     def close(self) -> None:
         if self._db is not None:
@@ -310,10 +349,17 @@ def _scalar(v: Any) -> Any:
     return v
 
 
-def _translate(message: str, timeout_ms: int) -> Exception:
+def _translate(message: str, timeout_ms: int, where: str) -> Exception:
     """Turn a FalkorDB error reply into the project's exception type."""
     if "timed out" in message.lower():
         return QueryTimeout(timeout_ms)
+    if "mem consumption exceeded capacity" in message:
+        return QueryMemoryExceeded("ECOMAP_QUERY_MEMORY_MB for the embedded store, QUERY_MEM_CAPACITY for a "
+                                   "FalkorDB server")
+    if message.startswith("OOM "):
+        return StoreUnavailable("FalkorDB has reached its memory limit and refuses writes until memory is "
+                                "freed; raise ECOMAP_STORE_MEMORY_MB (or the server's maxmemory) or drop data.",
+                                tried=where)
     if "read-only queries" in message or "read only" in message.lower():
         return ReadOnlyViolation(message)
     if "constraint violation" in message.lower():

@@ -83,7 +83,7 @@ class Neo4jServer:
     """Neo4j servers on ``ports`` (loopback), data under ``data_dir/<port>``, user ``neo4j``."""
 
     def __init__(self, data_dir: str | Path, ports: list[int], password: str, *, heap: str = "1g",
-                 page_cache: str = "128m") -> None:
+                 page_cache: str = "128m", query_memory: str = "256m") -> None:
         if len(password) < 8:
             raise Neo4jServerError("NEO4J_PASSWORD must have at least 8 characters (Neo4j refuses shorter ones).")
         self.data_dir = Path(data_dir).resolve()
@@ -91,6 +91,7 @@ class Neo4jServer:
         self.password = password
         self.heap = heap
         self.page_cache = page_cache
+        self.query_memory = query_memory
         self.log = self.data_dir / "launcher.log"
         self._proc: subprocess.Popen | None = None
 
@@ -115,7 +116,7 @@ class Neo4jServer:
                    "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED", "-Dio.netty.tryReflectionSetAccessible=true",
                    "-XX:+ExitOnOutOfMemoryError", "-Dfile.encoding=UTF-8",
                    "-cp", os.pathsep.join(classpath), "ecomap.Neo4jLauncher", str(self.data_dir), self.page_cache,
-                   *map(str, self.ports)]
+                   self.query_memory, *map(str, self.ports)]
         log = self.log.open("ab")
         self._proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True,
                                       env={**os.environ, "NEO4J_PASSWORD": self.password})
@@ -168,7 +169,8 @@ def _foreground(args: argparse.Namespace) -> int:
         return 2
     port = int(os.environ.get("NEO4J_PORT", "7687"))
     data = Path(os.environ.get("NEO4J_DATA", "./data/neo4j"))
-    server = Neo4jServer(data, [port], password, heap=args.heap, page_cache=args.page_cache)
+    server = Neo4jServer(data, [port], password, heap=args.heap, page_cache=args.page_cache,
+                         query_memory=args.query_memory)
     stop = False
 
     def on_signal(*_: object) -> None:
@@ -202,12 +204,15 @@ def main(argv: list[str] | None = None) -> int:
                     "Neo4j from Maven Central. Stops cleanly on Ctrl-C or SIGTERM.")
     parser.add_argument("--heap", default="1g", help="JVM heap (default 1g)")
     parser.add_argument("--page-cache", default="512m", help="Neo4j page cache (default 512m)")
+    parser.add_argument("--query-memory", default="256m",
+                        help="what one transaction may allocate before it is stopped (default 256m, a quarter "
+                             "of the default heap)")
     return _foreground(parser.parse_args(argv))
 
 
 def temporary(count: int, password: str, **memory: str) -> Neo4jServer:
     """``count`` servers on free loopback ports with data in a new temporary directory; ``memory`` as
-    ``Neo4jServer`` takes it (``heap``, ``page_cache``)."""
+    ``Neo4jServer`` takes it (``heap``, ``page_cache``, ``query_memory``)."""
     return Neo4jServer(tempfile.mkdtemp(prefix="ecomap-neo4j-"), free_ports(count), password, **memory)
 
 

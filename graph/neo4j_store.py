@@ -10,7 +10,6 @@ that the store is unavailable.
 from __future__ import annotations
 
 import re
-import threading
 from typing import Any
 
 import neo4j
@@ -22,6 +21,7 @@ from graph.errors import (
     ConstraintViolation,
     CypherSyntaxError,
     QueryError,
+    QueryMemoryExceeded,
     QueryTimeout,
     ReadOnlyViolation,
     StoreError,
@@ -30,6 +30,7 @@ from graph.errors import (
 from graph.model import Node, Path, QueryResult, Relationship, iso_duration, iso_temporal, leaves
 from graph.ontology import ENTITY_LABEL, INDEXED_PROPERTIES, NODE_TYPES
 from graph.store import GraphStore
+from graph.write_lock import LockHolder
 
 _POSITION = re.compile(r"line (\d+), column (\d+)")
 # the driver's counter names → the project's (the same as FalkorDB's, see graph.falkor)
@@ -42,10 +43,22 @@ META_LABEL = "EcomapMeta"
 """The label of the store's own bookkeeping node (the graph version); never an :Entity."""
 _SCHEMA_COUNTERS = ("indexes_created", "indexes_deleted", "constraints_created", "constraints_deleted")
 _BUMP = f"MERGE (m:{META_LABEL} {{key: 'version'}}) SET m.value = coalesce(m.value, 0) + 1"
+_LOCK = f"(m:{META_LABEL} {{key: 'write-lock'}})"
+_TAKE_LOCK = (f"MERGE {_LOCK} SET m.claimed = timestamp() "
+              "WITH m, m.token IS NULL OR m.expires < timestamp() AS free "
+              "SET m.token = CASE WHEN free THEN $token ELSE m.token END, "
+              "m.owner = CASE WHEN free THEN $owner ELSE m.owner END, "
+              "m.since = CASE WHEN free THEN timestamp() ELSE m.since END, "
+              "m.expires = CASE WHEN free THEN timestamp() + $lease ELSE m.expires END "
+              "RETURN m.token = $token, m.owner, m.since")
+_RENEW_LOCK = f"MATCH {_LOCK} WHERE m.token = $token SET m.expires = timestamp() + $lease RETURN count(m)"
+_RELEASE_LOCK = f"MATCH {_LOCK} WHERE m.token = $token DELETE m"
+"""The lock node exists only while the lock is held: a load refused before it wrote leaves no trace."""
 _RETRY_BUDGET_S = 3.0
 _CONNECT_TIMEOUT_S = 5.0
 
 _MEMORY = ("MemoryPoolOutOfMemoryError", "OutOfMemory")
+_MEMORY_LIMIT = "the server's db.memory.transaction.max; `make neo4j` takes --query-memory"
 _TIMEOUT = ("TransactionTimedOut", "Transaction.Terminated")
 
 
@@ -56,8 +69,6 @@ class Neo4jStore(GraphStore):
         super().__init__(**limits)
         self.uri = uri
         self.database = database
-        self._retries = 0
-        self._retries_lock = threading.Lock()
         try:
             self._driver = GraphDatabase.driver(uri, auth=(user, password), max_transaction_retry_time=_RETRY_BUDGET_S,
                                                 connection_timeout=_CONNECT_TIMEOUT_S,
@@ -83,12 +94,17 @@ class Neo4jStore(GraphStore):
 
     def _run(self, cypher: str, params: dict[str, Any], *, read_only: bool, timeout_ms: int,
              row_cap: int, bump: bool = False) -> QueryResult:
-        attempts = 0
-
         @unit_of_work(timeout=timeout_ms / 1000)
         def work(tx: neo4j.ManagedTransaction) -> QueryResult:
-            nonlocal attempts
-            attempts += 1
+            try:
+                return fetch(tx)
+            except nx.TransientError as exc:
+                if any(marker in (exc.code or "") for marker in _MEMORY):
+                    # the driver would retry it, and the same query would need the same memory again
+                    raise QueryMemoryExceeded(_MEMORY_LIMIT, exc.message or "") from None
+                raise
+
+        def fetch(tx: neo4j.ManagedTransaction) -> QueryResult:
             result = tx.run(cypher, params)
             columns = list(result.keys())
             raw: list[list[Any]] = []
@@ -112,20 +128,25 @@ class Neo4jStore(GraphStore):
                 return session.execute_read(work) if read_only else session.execute_write(work)
         except (nx.Neo4jError, nx.DriverError, OSError) as exc:
             raise translate(exc, timeout_ms, self.uri, self.database) from None
-        finally:
-            if attempts > 1 and not read_only:
-                with self._retries_lock:
-                    self._retries += attempts - 1
 
     # -- engine-specific paths -----------------------------------------------------------
-    def epoch(self) -> str:
-        # A retried write may have been committed before its answer was lost: the retry count is
-        # what changes when a batch could have been applied twice.
-        return f"retries:{self._retries}"
-
     @property
     def identity(self) -> tuple[str, ...]:
         return (self.backend, self.uri, self.database)
+
+    # -- write lock: a bookkeeping node; setting a property first takes its lock in the transaction,
+    # so two writers trying at once are serialised and the second sees the first one's claim
+    def take_write_lock(self, token: str, owner: str, lease_ms: int) -> LockHolder | None:
+        row = self._run(_TAKE_LOCK, {"token": token, "owner": owner, "lease": lease_ms}, read_only=False,
+                        timeout_ms=self.timeout_ms, row_cap=1).rows[0]
+        return None if row[0] else LockHolder(row[1], row[2] / 1000)
+
+    def renew_write_lock(self, token: str, lease_ms: int) -> bool:
+        return bool(self._run(_RENEW_LOCK, {"token": token, "lease": lease_ms}, read_only=False,
+                              timeout_ms=self.timeout_ms, row_cap=1).scalar())
+
+    def release_write_lock(self, token: str) -> None:
+        self._run(_RELEASE_LOCK, {"token": token}, read_only=False, timeout_ms=self.timeout_ms, row_cap=1)
 
     def is_empty(self) -> bool:
         return not self.read(f"MATCH (n) WHERE NOT n:{META_LABEL} RETURN n LIMIT 1").rows
@@ -148,9 +169,12 @@ class Neo4jStore(GraphStore):
         self._run(_BUMP, {}, read_only=False, timeout_ms=self.timeout_ms, row_cap=1)
 
     def clear(self) -> None:
-        while self.write(f"MATCH (n) WHERE NOT n:{META_LABEL} WITH n LIMIT 10000 DETACH DELETE n "
-                         "RETURN count(*) AS n").scalar():
-            pass
+        # relationships first, then nodes, a bounded number per transaction: a node's relationships
+        # would otherwise all go in its node's transaction, whatever their number
+        for step in ("MATCH ()-[r]->() WITH r LIMIT 10000 DELETE r RETURN count(*)",
+                     f"MATCH (n) WHERE NOT n:{META_LABEL} WITH n LIMIT 10000 DELETE n RETURN count(*)"):
+            while self.write(step).scalar():
+                pass
         self._bump_version()
 
     def ping(self) -> None:
@@ -176,8 +200,7 @@ def translate(exc: Exception, timeout_ms: int, uri: str, database: str) -> Store
     if any(marker in code for marker in _TIMEOUT):
         return QueryTimeout(timeout_ms)
     if any(marker in code for marker in _MEMORY):
-        return QueryError(f"The query needed more memory than the store allows and was stopped; narrow it "
-                          f"(anchor the MATCH, add a LIMIT) or raise the server's memory limit. ({message})")
+        return QueryMemoryExceeded(_MEMORY_LIMIT, message)
     if "AccessMode" in code:
         return ReadOnlyViolation(message)
     if "ForbiddenDueToTransactionType" in code:

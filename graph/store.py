@@ -11,10 +11,15 @@ from typing import Any
 from graph.model import QueryResult, Stats
 from graph.ontology import ENTITY_LABEL, NODE_TYPE_BY_LABEL, PropType
 from graph.paging import GraphScan, RelFilter, keyset_scan
+from graph.write_lock import LockHolder
 
 DEFAULT_TIMEOUT_MS = 30_000
 DEFAULT_ROW_CAP = 100_000
 DEFAULT_BATCH_SIZE = 5_000
+DEFAULT_QUERY_MEMORY_MB = 1024
+"""What one query may allocate in a store server the project runs: far above any query the product
+runs on a province-scale graph, small enough that the queries running at once (one per core) fit
+beside the graph."""
 
 
 def batched(rows: Iterable[dict], size: int) -> Iterator[list[dict]]:
@@ -106,15 +111,24 @@ class GraphStore(ABC):
         reports records written."""
         raise NotImplementedError(f"the {self.backend} store has no bulk build")
 
-    def epoch(self) -> str:
-        """A token that changes whenever a write may have been applied twice (the server restarted,
-        or a call was retried after its answer was lost): a load compares it before and after."""
-        return ""
-
     def scan(self, rel_filter: RelFilter, *, page_size: int, workers: int,
              on_page: Callable[[int, int], None] | None = None) -> GraphScan:
         """Every entity and every relationship ``rel_filter`` selects, read in pages."""
         return keyset_scan(self, rel_filter, page_size=page_size, workers=workers, on_page=on_page)
+
+    # -- the graph's write lock (see graph.write_lock) -----------------------------------
+    @abstractmethod
+    def take_write_lock(self, token: str, owner: str, lease_ms: int) -> LockHolder | None:
+        """Take the graph's write lock as ``token`` for ``lease_ms``; ``None`` when taken, else who
+        holds it. Atomic across processes and machines."""
+
+    @abstractmethod
+    def renew_write_lock(self, token: str, lease_ms: int) -> bool:
+        """Extend the lease of the lock held as ``token``; False if it is no longer held."""
+
+    @abstractmethod
+    def release_write_lock(self, token: str) -> None:
+        """Give the lock up, if ``token`` still holds it."""
 
     @property
     def identity(self) -> tuple[str, ...]:

@@ -17,11 +17,12 @@ from pathlib import Path
 import pytest
 
 from app.settings import Settings
-from graph.embedded import EmbeddedServer
+from graph.embedded import EmbeddedServer, MemoryLimits
 from graph.store import GraphStore
 from tests.engines import (
     FALKORDB_URL_ENV,
     NEO4J_URIS_ENV,
+    QUERY_MEMORY_MB,
     Engine,
     FalkorEngine,
     fresh_graph_name,
@@ -41,7 +42,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture(scope="session")
 def server(data_dir: Path) -> EmbeddedServer:
-    srv = EmbeddedServer(data_dir)
+    srv = EmbeddedServer(data_dir, MemoryLimits(query_mb=QUERY_MEMORY_MB))
     srv.ensure_running()
     return srv
 

@@ -26,6 +26,10 @@ from graph.store import GraphStore
 
 NEO4J_URIS_ENV = "ECOMAP_TEST_NEO4J_URIS"
 FALKORDB_URL_ENV = "ECOMAP_TEST_FALKORDB_URL"
+QUERY_MEMORY_MB = 256
+"""What one query may allocate in the test stores (the embedded server's cap, and the Neo4j pool's
+``db.memory.transaction.max``): enough for every test graph, small enough that a memory-heavy query
+hits it within seconds."""
 
 
 def fresh_graph_name() -> str:
@@ -51,7 +55,8 @@ class Engine:
         """Settings whose ``open_store`` reaches the graph of ``store``."""
         c = self.config(store)
         fields = {"backend": c.backend, "data_dir": self.data_dir, "graph": c.graph, "falkordb_url": c.falkordb_url,
-                  "neo4j_uri": c.neo4j_uri, "neo4j_user": c.neo4j_user, "neo4j_password": c.neo4j_password}
+                  "neo4j_uri": c.neo4j_uri, "neo4j_user": c.neo4j_user, "neo4j_password": c.neo4j_password,
+                  "query_memory_mb": c.query_memory_mb}
         return load_settings(**{k: v for k, v in fields.items() if v is not None}, **overrides)
 
     def env_for(self, store: GraphStore) -> dict[str, str]:
@@ -78,7 +83,8 @@ class FalkorEngine(Engine):
     def _config(self, graph: str) -> StoreConfig:
         if self.url:
             return StoreConfig(backend=Backend.FALKORDB, falkordb_url=self.url, graph=graph)
-        return StoreConfig(backend=Backend.EMBEDDED, data_dir=self.data_dir, graph=graph)
+        return StoreConfig(backend=Backend.EMBEDDED, data_dir=self.data_dir, graph=graph,
+                           query_memory_mb=QUERY_MEMORY_MB)
 
     def config(self, store: GraphStore) -> StoreConfig:
         return self._config(self._graphs[id(store)])

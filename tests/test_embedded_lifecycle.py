@@ -121,7 +121,7 @@ def test_a_remote_store_that_went_away_is_unavailable_not_a_client_error(tmp_pat
         store.write("CREATE (:Entity:Region {id: 'r', name: '某地'})")
         proc.kill()
         proc.wait()
-        for call in (lambda: store.read("MATCH (n) RETURN count(n)"), store.version, store.epoch,
+        for call in (lambda: store.read("MATCH (n) RETURN count(n)"), store.version, store.ping,
                      lambda: store.write("CREATE (:Entity:Region {id: 's', name: '某地'})")):
             with pytest.raises(StoreUnavailable) as info:
                 call()

@@ -51,7 +51,7 @@ def test_lists_and_maps_are_converted_inside() -> None:
 
 
 @pytest.mark.parametrize(("code", "expected", "words"), [
-    ("Neo.TransientError.General.MemoryPoolOutOfMemoryError", errors.QueryError, "more memory"),
+    ("Neo.TransientError.General.MemoryPoolOutOfMemoryError", errors.QueryMemoryExceeded, "more memory"),
     ("Neo.TransientError.Transaction.DeadlockDetected", errors.StoreUnavailable, "retry shortly"),
     ("Neo.TransientError.General.DatabaseUnavailable", errors.StoreUnavailable, "retry shortly"),
     ("Neo.TransientError.General.ForbiddenOnReadOnlyDatabase", errors.StoreUnavailable, "read-only"),

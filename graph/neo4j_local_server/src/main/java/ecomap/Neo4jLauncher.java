@@ -20,7 +20,8 @@ import org.neo4j.graphdb.QueryExecutionException;
  * {@code <data dir>/<port>}, listening for Bolt on 127.0.0.1 only, with authentication on and the
  * password of user {@code neo4j} set from {@code NEO4J_PASSWORD}.
  *
- * <p>Usage: {@code Neo4jLauncher <data dir> <page cache, e.g. 256m> <port>...}. Prints
+ * <p>Usage: {@code Neo4jLauncher <data dir> <page cache, e.g. 256m> <transaction memory, e.g. 256m> <port>...}.
+ * A transaction that needs more than its memory fails alone; the server keeps running. Prints
  * {@code NEO4J READY bolt://127.0.0.1:<port>} for each server once it accepts connections, and
  * shuts every server down cleanly on SIGTERM or SIGINT.
  */
@@ -28,8 +29,8 @@ public final class Neo4jLauncher {
     private Neo4jLauncher() {}
 
     public static void main(String[] args) throws InterruptedException {
-        if (args.length < 3) {
-            System.err.println("usage: Neo4jLauncher <data dir> <page cache> <port>...");
+        if (args.length < 4) {
+            System.err.println("usage: Neo4jLauncher <data dir> <page cache> <transaction memory> <port>...");
             System.exit(2);
         }
         String password = System.getenv("NEO4J_PASSWORD");
@@ -45,13 +46,14 @@ public final class Neo4jLauncher {
             servers.parallelStream().forEach(DatabaseManagementService::shutdown);
             stopped.countDown();
         }));
-        for (int i = 2; i < args.length; i++) {
+        for (int i = 3; i < args.length; i++) {
             int port = Integer.parseInt(args[i]);
             DatabaseManagementService server = new DatabaseManagementServiceBuilder(dataDir.resolve(args[i]))
                     .setConfig(BoltConnector.enabled, true)
                     .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
                     .setConfig(GraphDatabaseSettings.auth_enabled, true)
                     .setConfig(GraphDatabaseSettings.pagecache_memory, bytes(args[1]))
+                    .setConfig(GraphDatabaseSettings.memory_transaction_max_size, bytes(args[2]))
                     // so that short transaction time limits fire on time (the default checks every 2 s)
                     .setConfig(GraphDatabaseSettings.transaction_monitor_check_interval, Duration.ofMillis(100))
                     // Bolt otherwise waits out a quiet period of several seconds before it stops
