@@ -4,12 +4,16 @@ store, and only then write — all or nothing."""
 from __future__ import annotations
 
 import gc
+import getpass
+import os
+import socket
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from graph.store import DEFAULT_BATCH_SIZE, GraphStore
+from graph.write_lock import LockHolder, holding_write_lock
 from loaders.plan import make_plan
 from loaders.problems import LoadRejected, Problem
 from loaders.progress import LoadProgress
@@ -57,9 +61,15 @@ def collect(paths: Iterable[str | Path], *, encoding: str | None = None, fmt: st
     return collected
 
 
+def default_owner(action: str = "load") -> str:
+    """Who holds the write lock, as other writers are told: the command, user, host and process."""
+    return f"ecomap {action} by {getpass.getuser()}@{socket.gethostname()}, pid {os.getpid()}"
+
+
 def load_paths(store: GraphStore, paths: Iterable[str | Path] | str | Path, *, dry_run: bool = False,
                encoding: str | None = None, fmt: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
-               progress: bool = False) -> LoadReport:
+               progress: bool = False, owner: str | None = None, lock_wait_s: float = 0.0,
+               on_lock_wait: Callable[[LockHolder], None] | None = None) -> LoadReport:
     """Load data files (or every data file in the given folders) into ``store``.
 
     Parameters
@@ -70,6 +80,9 @@ def load_paths(store: GraphStore, paths: Iterable[str | Path] | str | Path, *, d
     fmt : read every file as this format (``csv``, ``tsv``, ``xlsx``, ``json``, ``jsonl``, ``yaml``).
     batch_size : records per write query.
     progress : show a progress bar with rows/s on stderr.
+    owner : who is loading, as a concurrent load is told (default: user, host and process).
+    lock_wait_s : one load writes to a graph at a time: how long to wait for another one to finish
+        (``on_lock_wait(holder)`` is called once when waiting starts) before ``WriteLocked``.
 
     Returns
     -------
@@ -78,6 +91,7 @@ def load_paths(store: GraphStore, paths: Iterable[str | Path] | str | Path, *, d
     Raises
     ------
     LoadRejected : when any record has a problem; ``.problems`` lists them all and nothing was written.
+    WriteLocked : when another load still holds the graph's write lock after ``lock_wait_s``.
 
     Examples
     --------
@@ -89,21 +103,26 @@ def load_paths(store: GraphStore, paths: Iterable[str | Path] | str | Path, *, d
         paths = [paths]
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
+    # The plan compares the files with the store, so the lock covers planning and writing.
+    lock = nullcontext() if dry_run else holding_write_lock(store, owner or default_owner(), wait_s=lock_wait_s,
+                                                              on_wait=on_lock_wait)
     with paused_gc():
-        return _load(store, paths, dry_run=dry_run, encoding=encoding, fmt=fmt, batch_size=batch_size,
+        return _load(store, paths, lock, dry_run=dry_run, encoding=encoding, fmt=fmt, batch_size=batch_size,
                      progress=progress, started=started)
 
 
-def _load(store: GraphStore, paths: Iterable[str | Path], *, dry_run: bool, encoding: str | None, fmt: str | None,
-          batch_size: int, progress: bool, started: float) -> LoadReport:
+def _load(store: GraphStore, paths: Iterable[str | Path], lock, *, dry_run: bool, encoding: str | None,
+          fmt: str | None, batch_size: int, progress: bool, started: float) -> LoadReport:
     with LoadProgress(progress) as bar:
         collected = collect(paths, encoding=encoding, fmt=fmt, bar=bar)
-        if not dry_run and not collected.problems:
-            store.setup_schema()  # the lookups below need the id index
-        plan = make_plan(store, collected)
-        if collected.problems:
-            raise LoadRejected(collected.problems)
-        report = write_plan(store, plan, dry_run=dry_run, files=collected.files, batch_size=batch_size, bar=bar)
+        with lock:
+            if not dry_run and not collected.problems:
+                store.setup_schema()  # the lookups below need the id index
+            plan = make_plan(store, collected)
+            if collected.problems:
+                raise LoadRejected(collected.problems)
+            report = write_plan(store, plan, dry_run=dry_run, files=collected.files, batch_size=batch_size,
+                                bar=bar)
     report.seconds = time.perf_counter() - started
     return report
 

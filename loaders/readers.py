@@ -1,7 +1,8 @@
 """Readers: files in every supported format become ``Sheet``s — a header row and columns of
 cells, each record with the row number a person would look for.
 
-Formats: CSV/TSV, Excel ``.xlsx`` (every worksheet), JSON (a list of records or
+Formats: CSV/TSV, Excel ``.xlsx`` (every worksheet, after ``loaders.xlsx_safety`` has checked the
+archive and each sheet's extent; formulas and Excel error values are refused), JSON (a list of records or
 ``{"nodes": [...], "relationships": [...]}``), JSON Lines (one record per line) and YAML (the same
 shapes as JSON; read with PyYAML's safe loader, guarded against alias bombs, recursion, deep nesting
 and duplicate keys). Mapping headers to fields and checking values is ``loaders.validation``'s job.
@@ -21,7 +22,7 @@ from typing import Any
 import yaml
 
 from loaders.encoding import decode
-from loaders.problems import Problem
+from loaders.problems import Problem, Problems, preview
 
 FORMATS = ("csv", "tsv", "xlsx", "json", "jsonl", "yaml")
 SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".json": "json", ".jsonl": "jsonl",
@@ -31,6 +32,8 @@ SECTIONS = ("nodes", "relationships")
 
 MAX_CELL_CHARS = 16 * 1024 * 1024
 """Largest CSV cell the reader accepts at all (longer text properties are rejected later, with their length)."""
+MAX_HEADER_CHARS = 200
+"""Longest column (field) name read; the ontology's names are a few words."""
 MAX_YAML_VALUES = 2_000_000
 """A YAML document may not expand (through aliases) to more values than this."""
 MAX_NESTING = 16
@@ -68,6 +71,16 @@ class Sheet:
 
 def detect_format(path: Path, fmt: str | None) -> str | None:
     return fmt if fmt else SUFFIXES.get(path.suffix.lower())
+
+
+def _checked_headers(headers: list[str], source: str, row: int | str, problems: list[Problem]) -> list[str] | None:
+    """``headers``, or ``None`` with a problem when one is too long to be a column name."""
+    long = [(col, len(h)) for col, h in enumerate(headers, 1) if len(h) > MAX_HEADER_CHARS]
+    for col, length in long:
+        problems.append(Problem(source, row, col, f"the header in column {col} is {length:,} characters long; "
+                                                  f"column names are at most {MAX_HEADER_CHARS}: is this the header "
+                                                  "row?"))
+    return None if long else headers
 
 
 def expand_paths(paths: Iterable[str | Path], fmt: str | None = None) -> tuple[list[Path], list[Problem]]:
@@ -153,10 +166,13 @@ def _read_csv(text: str, name: str, delimiter: str, stem: str) -> tuple[list[She
     first = next((i for i, cells in enumerate(rows) if any(cells)), None)
     if first is None:
         return [], [Problem(name, 1, 1, "the file is empty")]
-    headers, header_row = rows[first], lines[first]
+    header_row = lines[first]
+    problems = Problems()
+    headers = _checked_headers(rows[first], name, header_row, problems)
+    if headers is None:
+        return [], problems
     width = len(headers)
     data, data_lines = rows[first + 1:], lines[first + 1:]
-    problems: list[Problem] = []
     if set(map(len, data)) - {width} or not all(map(any, data)):
         keep = []
         for cells, line in zip(data, data_lines, strict=True):
@@ -174,9 +190,22 @@ def _read_csv(text: str, name: str, delimiter: str, stem: str) -> tuple[list[She
 
 
 # -- Excel -----------------------------------------------------------------------------
+_FORMULA, _ERROR = "f", "e"
+"""openpyxl's data types of a formula cell and of an Excel error value (``#REF!``)."""
+
+
 def _read_xlsx(data: bytes, name: str) -> tuple[list[Sheet], list[Problem]]:
     import openpyxl
 
+    from loaders.xlsx_safety import check_archive, check_dimension
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            problems = check_archive(archive, name)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        return [], [Problem(name, 1, 1, f"not a readable .xlsx workbook (damaged or truncated?): {exc}")]
+    if problems:
+        return [], problems
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError) as exc:
@@ -184,8 +213,11 @@ def _read_xlsx(data: bytes, name: str) -> tuple[list[Sheet], list[Problem]]:
     except Exception as exc:  # openpyxl raises many kinds of errors on a broken workbook
         return [], [Problem(name, 1, 1, f"not a readable .xlsx workbook: {type(exc).__name__}: {exc}")]
     sheets: list[Sheet] = []
-    problems: list[Problem] = []
+    problems = Problems()
     try:
+        too_large = [p for ws in workbook.worksheets if (p := check_dimension(ws, f"{name}[{ws.title}]"))]
+        if too_large:
+            return [], too_large
         for ws in workbook.worksheets:
             sheet = _read_worksheet(ws, f"{name}[{ws.title}]", problems)
             if sheet is not None:
@@ -198,28 +230,35 @@ def _read_xlsx(data: bytes, name: str) -> tuple[list[Sheet], list[Problem]]:
 
 
 def _read_worksheet(ws: Any, source: str, problems: list[Problem]) -> Sheet | None:
+    from loaders.xlsx_safety import SheetBudget
+
+    ws.reset_dimensions()  # rows as stored, not padded to the declared range (checked already)
+    budget = SheetBudget()
     headers: list[str] | None = None
     header_row = 1
     records: list[list[Any]] = []
     rows: list[int | str] = []
-    for number, values in enumerate(ws.iter_rows(values_only=True), 1):
+    for number, cells in enumerate(ws.iter_rows(), 1):
+        stop = budget.take(number, len(cells))
+        if stop:
+            problems.append(Problem(source, number, max(len(cells), 1), stop))
+            return None
+        values = _cell_values(cells)
         if all(v is None or v == "" for v in values):
             continue
         if headers is None:
             header_row = number
-            headers = _xlsx_headers(list(values), source, number, problems)
+            headers = _xlsx_headers(values, source, number, problems)
             if headers is None:
                 return None
             continue
-        cells = list(values[:len(headers)])
-        cells += [None] * (len(headers) - len(cells))
+        row = values[:len(headers)]
+        row += [None] * (len(headers) - len(row))
         for extra, value in enumerate(values[len(headers):], len(headers) + 1):
             if value is not None and value != "":
-                problems.append(Problem(source, number, extra, f"a value ({value!r}) in a column with no header"))
-        for col, value in enumerate(cells):
-            if isinstance(value, str) and value.startswith("="):
-                cells[col] = Invalid(f"the cell holds a formula ({value[:40]}); store its value instead")
-        records.append(cells)
+                problems.append(Problem(source, number, extra, f"a value ({preview(value)}) in a column with "
+                                                               "no header"))
+        records.append(row)
         rows.append(number)
     if headers is None:
         return None  # an empty worksheet holds nothing to load
@@ -227,16 +266,37 @@ def _read_worksheet(ws: Any, source: str, problems: list[Problem]) -> Sheet | No
     return Sheet(source, headers, rows, columns, True, ws.title, header_row)
 
 
+def _cell_values(cells: tuple[Any, ...]) -> list[Any]:
+    """The values of a row's cells; a formula or an Excel error value becomes ``Invalid``.
+
+    A formula is never evaluated and its cached result never used; text that merely starts with
+    ``=`` is a text cell and stays text, as in a CSV file."""
+    values = [cell.value for cell in cells]
+    if {cell.data_type for cell in cells} & {_FORMULA, _ERROR}:
+        for i, cell in enumerate(cells):
+            if cell.data_type == _FORMULA:
+                formula = getattr(cell.value, "text", None) or str(cell.value)
+                values[i] = Invalid(f"the cell {cell.coordinate} holds a formula ({preview(formula, 40)}), which "
+                                    "is never evaluated: store its value instead (copy, then paste values only)")
+            elif cell.data_type == _ERROR:
+                values[i] = Invalid(f"the cell {cell.coordinate} holds the Excel error {cell.value}: store a "
+                                    "value instead")
+    return values
+
+
 def _xlsx_headers(values: list[Any], source: str, row: int, problems: list[Problem]) -> list[str] | None:
     while values and (values[-1] is None or values[-1] == ""):
         values.pop()
     headers = []
     for col, value in enumerate(values, 1):
+        if isinstance(value, Invalid):
+            problems.append(Problem(source, row, col, f"a header must be a column name: {value.reason}"))
+            return None
         if not isinstance(value, str) or not value.strip():
-            problems.append(Problem(source, row, col, f"the header row has no column name here ({value!r})"))
+            problems.append(Problem(source, row, col, f"the header row has no column name here ({preview(value)})"))
             return None
         headers.append(value)
-    return headers
+    return _checked_headers(headers, source, row, problems)
 
 
 # -- JSON and JSON Lines ---------------------------------------------------------------
@@ -285,7 +345,7 @@ def _read_json(text: str, name: str) -> tuple[list[Sheet], list[Problem]]:
 
 
 def _read_jsonl(text: str, name: str) -> tuple[list[Sheet], list[Problem]]:
-    problems: list[Problem] = []
+    problems = Problems()
     records: list[tuple[int | str, Any]] = []
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -297,7 +357,8 @@ def _read_jsonl(text: str, name: str) -> tuple[list[Sheet], list[Problem]]:
         except RecursionError:
             problems.append(Problem(name, number, 1, "nested too deeply to be a record"))
     sheet, more = _records_sheet(records, name, header_row=1)
-    return [sheet], problems + more
+    problems += more
+    return [sheet], problems
 
 
 def _records_document(data: Any, name: str, lines: dict[str, list[int]] | None) -> tuple[list[Sheet], list[Problem]]:
@@ -308,9 +369,10 @@ def _records_document(data: Any, name: str, lines: dict[str, list[int]] | None) 
         sheet, problems = _records_sheet(list(zip(rows, data, strict=True)), name, 1)
         return [sheet], problems
     if isinstance(data, dict):
-        problems = [Problem(name, 1, key, f"unknown top-level key {key!r}; use {' and '.join(SECTIONS)}")
-                    for key in data if key not in SECTIONS]
-        problems += [Problem(name, 1, key, f"the key {key!r} appears more than once")
+        use = " and ".join(SECTIONS)
+        problems = Problems(Problem(name, 1, _column(key), f"unknown top-level key {preview(key)}; use {use}")
+                            for key in data if key not in SECTIONS)
+        problems += [Problem(name, 1, _column(key), f"the key {preview(key)} appears more than once")
                      for key in getattr(data, "duplicates", ())]
         sheets = []
         for key in SECTIONS:
@@ -328,10 +390,15 @@ def _records_document(data: Any, name: str, lines: dict[str, list[int]] | None) 
     return [], [Problem(name, 1, 1, "expected a list of records or a mapping with 'nodes' and 'relationships'")]
 
 
+def _column(key: Any) -> str:
+    """How a problem names the column of a record's key: the key itself, or a preview of a long one."""
+    return key if isinstance(key, str) and len(key) <= MAX_HEADER_CHARS else preview(key)
+
+
 def _records_sheet(records: list[tuple[int | str, Any]], name: str,
                    header_row: int | str) -> tuple[Sheet, list[Problem]]:
     """Records (mappings) into one sheet whose headers are all the keys seen, in first-seen order."""
-    problems: list[Problem] = []
+    problems = Problems()
     index: dict[str, int] = {}
     columns: list[list[Any]] = []
     rows: list[int | str] = []
@@ -341,12 +408,17 @@ def _records_sheet(records: list[tuple[int | str, Any]], name: str,
                                                   f"{type(record).__name__}"))
             continue
         for key in getattr(record, "duplicates", ()):
-            problems.append(Problem(name, row, key, f"the field {key!r} appears more than once in the record"))
+            problems.append(Problem(name, row, _column(key), f"the field {preview(key)} appears more than once in "
+                                                             "the record"))
         n = len(rows)
         rows.append(row)
         for key, value in record.items():
             if not isinstance(key, str):
-                problems.append(Problem(name, row, str(key), f"field names must be text, not {key!r}"))
+                problems.append(Problem(name, row, _column(key), f"field names must be text, not {preview(key)}"))
+                continue
+            if len(key) > MAX_HEADER_CHARS:
+                problems.append(Problem(name, row, _column(key), f"a field name of {len(key):,} characters; field "
+                                                                 f"names are at most {MAX_HEADER_CHARS}"))
                 continue
             col = index.get(key)
             if col is None:
@@ -394,7 +466,7 @@ def _check_yaml(root: yaml.Node, name: str) -> list[Problem]:
     nesting deeper than ``MAX_NESTING`` and duplicate keys — before anything is constructed."""
     sizes: dict[int, int] = {}
     active: set[int] = set()
-    problems: list[Problem] = []
+    problems = Problems()
 
     def where(node: yaml.Node) -> tuple[int, int]:
         return node.start_mark.line + 1, node.start_mark.column + 1
@@ -417,8 +489,8 @@ def _check_yaml(root: yaml.Node, name: str) -> list[Problem]:
             for k, v in node.value:
                 if isinstance(k, yaml.ScalarNode) and k.tag != "tag:yaml.org,2002:merge":
                     if k.value in seen:
-                        problems.append(Problem(name, k.start_mark.line + 1, k.value,
-                                                f"the key {k.value!r} appears more than once in this mapping"))
+                        problems.append(Problem(name, k.start_mark.line + 1, _column(k.value),
+                                                f"the key {preview(k.value)} appears more than once in this mapping"))
                     seen.add(k.value)
                 total += size(k, depth + 1) + size(v, depth + 1)
         active.discard(key)

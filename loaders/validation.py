@@ -25,7 +25,7 @@ from graph.ontology import ID_PATTERN, MAX_TEXT_LENGTH, Prop, PropType
 from loaders.cells import FALSE_WORDS, FLOAT_EXACT_INT, TRUE_WORDS, CellError, parse_cell, unneutralise
 from loaders.headers import END, START, TYPE, field_for_header, fields_of, resolve_type
 from loaders.models import column_adapter
-from loaders.problems import Problem, a, preview
+from loaders.problems import Problem, Problems, a, preview
 from loaders.readers import Invalid, Sheet
 
 
@@ -101,7 +101,12 @@ class Collected:
     rels: dict[str, Table] = field(default_factory=dict)
     node_label: dict[str, str] = field(default_factory=dict)
     """Every node id in the input → its label."""
-    problems: list[Problem] = field(default_factory=list)
+    problems: Problems = field(default_factory=Problems)
+    """The first ``MAX_PROBLEMS`` problems, and the count of the others."""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.problems, Problems):
+            self.problems = Problems(self.problems)
 
     # -- locations ---------------------------------------------------------------------
     def where(self, loc: Loc, name: str) -> tuple[str, int | str, str]:
@@ -187,7 +192,7 @@ class Collected:
                 kind_name, reason = None, f"the type must be text, not {preview(value)}"
             else:
                 kind_name = resolve_type(unneutralise(value) if sheet.text_cells else value)
-                reason = (f"unknown type {value!r}: use a node label (Enterprise, 企业…) or a relationship type "
+                reason = (f"unknown type {preview(value)}: use a node label (Enterprise, 企业…) or a relationship type "
                           "(MEMBER_OF, 属于集群…)")
             if kind_name is not None and sheet.expect and kind_name[0] != sheet.expect:
                 kind_word, where = ("node", "nodes") if sheet.expect == "node" else ("relationship", "relationships")

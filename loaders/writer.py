@@ -4,10 +4,8 @@ the plan says changes.
 * nodes: new ones with ``CREATE (n:Entity:<Label> {…})`` (``MERGE`` by id instead for a batch the
   store already holds, e.g. after a crash and retry); existing ones with ``SET n += {…}``.
 * relationships: ``MATCH`` both endpoints by ``:Entity {id}``, then ``MERGE (a)-[r:TYPE]->(b)
-  SET r += {…}``: at most one relationship of a type between two nodes. A relationship with an
-  endpoint created by this load cannot exist yet and is written with ``CREATE`` (twice as fast);
-  should the store restart during the load (a client retry could then repeat a batch), the
-  created relationships are checked for duplicates afterwards.
+  SET r += {…}``: at most one relationship of a type between two nodes, whatever runs at the same
+  time or is repeated (a batch retried after a store restart, two loads at once).
 * a node or relationship the store already has is compared with the given properties inside the
   writing query, and written only when something differs; the query says how many records were
   created, updated or unchanged.
@@ -47,7 +45,8 @@ def _label(name: str) -> str:
     return name
 
 
-def _rel_type(name: str) -> str:
+def rel_type_name(name: str) -> str:
+    """``name`` if it is a relationship type of the ontology (the only ones put into Cypher text)."""
     if name not in REL_TYPE_BY_NAME:
         raise ValueError(f"not an ontology relationship type: {name!r}")
     return name
@@ -85,22 +84,18 @@ def compare_nodes_cypher(label: str, keys: tuple[str, ...], write: bool) -> str:
     return head + (f"SET n += {_map(keys)} RETURN count(n)" if write else "RETURN count(n)")
 
 
-def create_rels_cypher(rel_type: str, keys: tuple[str, ...]) -> str:
+def new_rels_cypher(rel_type: str, keys: tuple[str, ...]) -> str:
+    """Relationships the plan found no trace of. ``MERGE``, not ``CREATE``: a concurrent or repeated
+    write of the same row finds the relationship and sets the same properties."""
+    sets = f" SET r += {_map(keys, 2)}" if keys else ""
     return ("UNWIND $rows AS row MATCH (a:Entity {id: row[0]}) MATCH (b:Entity {id: row[1]}) "
-            f"CREATE (a)-[r:{_rel_type(rel_type)} {_map(keys, 2)}]->(b)")
-
-
-def dedupe_rels_cypher(rel_type: str) -> str:
-    """Delete all but one relationship of the type between each pair of rows; returns how many went."""
-    return (f"UNWIND $rows AS row MATCH (:Entity {{id: row[0]}})-[r:{_rel_type(rel_type)}]->(:Entity {{id: row[1]}}) "
-            "WITH row, collect(r) AS rs WITH rs, size(rs) AS n WHERE n > 1 UNWIND tail(rs) AS extra DELETE extra "
-            "RETURN count(extra)")
+            f"MERGE (a)-[r:{rel_type_name(rel_type)}]->(b){sets}")
 
 
 def compare_rels_cypher(rel_type: str, keys: tuple[str, ...], write: bool) -> str:
     """Status of each row (0 created, 1 updated, 2 unchanged) against the stored relationship;
     with ``write``, also write the rows that are not unchanged. Returns ``status, count``."""
-    t = _rel_type(rel_type)
+    t = rel_type_name(rel_type)
     head = ("UNWIND $rows AS row MATCH (a:Entity {id: row[0]}) MATCH (b:Entity {id: row[1]}) "
             f"OPTIONAL MATCH (a)-[old:{t}]->(b) "
             f"WITH a, b, row, CASE WHEN old IS NULL THEN 0 WHEN {_same('old', keys, 2)} THEN 2 ELSE 1 END AS status ")
@@ -111,8 +106,8 @@ def compare_rels_cypher(rel_type: str, keys: tuple[str, ...], write: bool) -> st
 
 
 def delete_rels_cypher(rel_type: str) -> str:
-    return (f"UNWIND $rows AS row MATCH (:Entity {{id: row[0]}})-[r:{_rel_type(rel_type)}]->(:Entity {{id: row[1]}}) "
-            "DELETE r")
+    return (f"UNWIND $rows AS row MATCH (:Entity {{id: row[0]}})-[r:{rel_type_name(rel_type)}]->"
+            "(:Entity {id: row[1]}) DELETE r")
 
 
 def _shapes(table: Table, positions: list[int]) -> Iterator[tuple[tuple[str, ...], list[int]]]:
@@ -152,14 +147,11 @@ def write_plan(store: GraphStore, plan: Plan, *, dry_run: bool, files: list[str]
         _bulk_build(store, plan, bar)
     else:
         report.method = "create" if plan.empty_store else "merge"
-        epoch = store.epoch()
         _write_new_nodes(store, plan, bar, batch_size)
         _compare_nodes(store, plan, report, bar, batch_size, write=True)
         _write_new_rels(store, plan, bar, batch_size)
         _compare_rels(store, plan, report, bar, batch_size, write=True)
         _delete_stale(store, plan, bar, batch_size)
-        if store.epoch() != epoch:
-            _remove_duplicates(store, plan, bar, batch_size)
         if not report.changed:
             report.method = "none"
     return report
@@ -218,17 +210,7 @@ def _compare_nodes(store: GraphStore, plan: Plan, report: LoadReport, bar: LoadP
 def _write_new_rels(store: GraphStore, plan: Plan, bar: LoadProgress, batch_size: int) -> None:
     for rel_type, keys, batch in _shaped_batches(bar, "relationships", plan.rel_new, plan.collected.rels,
                                                  _rel_rows, batch_size):
-        store.send_rows(create_rels_cypher(rel_type, keys), batch)
-
-
-def _remove_duplicates(store: GraphStore, plan: Plan, bar: LoadProgress, batch_size: int) -> None:
-    """After a restart of the store: a created batch may have been written twice; keep one of each."""
-    bar.start("checking after a store restart", sum(map(len, plan.rel_new.values())))
-    for rel_type, positions in plan.rel_new.items():
-        keys = plan.collected.rels[rel_type].keys
-        for batch in batched([list(keys[pos]) for pos in positions], batch_size):
-            store.send_rows(dedupe_rels_cypher(rel_type), batch)
-            bar.advance(len(batch))
+        store.send_rows(new_rels_cypher(rel_type, keys), batch)
 
 
 def _compare_rels(store: GraphStore, plan: Plan, report: LoadReport, bar: LoadProgress, batch_size: int,

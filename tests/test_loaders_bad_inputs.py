@@ -1,20 +1,29 @@
 """The bad-input corpus (tests/bad_inputs): every file is rejected with messages naming file, row and
 column; the CLI exits non-zero and prints them on stderr; the store's export is the same before and
-after. Tricky but valid inputs (HTML in names, quoted line breaks) are accepted as data."""
+after. Tricky but valid inputs (HTML in names, quoted line breaks) are accepted as data.
+
+Inputs too large to keep in the corpus are built at test time: a ZIP bomb, sheets that reach far
+beyond their data, a file with thousands of problems (listed up to ``MAX_PROBLEMS``, all counted)."""
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import time
+import zipfile
 from pathlib import Path
 
+import openpyxl
 import pytest
 import yaml
 from typer.testing import CliRunner
 
 from app.cli import cli
 from graph.store import GraphStore
-from loaders import LoadRejected, load_paths
+from loaders import LoadRejected, collect, load_paths, xlsx_safety
 from loaders.export import export_graph
+from loaders.problems import MAX_PROBLEMS
 
 BAD = Path(__file__).parent / "bad_inputs"
 EXPECTED: dict[str, list[dict]] = yaml.safe_load((BAD / "expected.yaml").read_text(encoding="utf-8"))
@@ -84,3 +93,134 @@ def test_tricky_but_valid_text_is_accepted_as_data(store: GraphStore, name: str)
     names = dict(store.read("MATCH (n:Entity) RETURN n.id, n.name").rows)
     expected = json.loads((TRICKY / "expected.json").read_text(encoding="utf-8"))[name]
     assert names == expected
+
+
+# -- workbooks built at test time: ZIP bombs and sheets far larger than their file -----------------
+def workbook(rows: list[list[object]], title: str = "Enterprise") -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = title
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def repacked(data: bytes, replace: dict[str, bytes] | None = None, add: dict[str, bytes] | None = None) -> bytes:
+    """The workbook ``data`` with some parts replaced and others added."""
+    replace = replace or {}
+    source, buffer = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            target.writestr(name, replace.get(name, source.read(name)))
+        for name, body in (add or {}).items():
+            target.writestr(name, body)
+    return buffer.getvalue()
+
+
+SHEET = "xl/worksheets/sheet1.xml"
+SHEET_XML = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{rows}'
+             '</sheetData></worksheet>')
+GOOD_ROWS = [["id", "name"], ["ent-book", "工作簿公司"]]
+
+
+def sheet_of(rows: str) -> bytes:
+    return repacked(workbook(GOOD_ROWS), {SHEET: SHEET_XML.format(rows=rows).encode()})
+
+
+def zip_bomb() -> bytes:
+    """A valid workbook whose sheet unpacks to 64 MiB (blanks between the rows) from about 64 KiB."""
+    padding = " " * (64 << 20)
+    rows = f'<row r="1"><c r="A1" t="inlineStr"><is><t>id</t></is></c></row>{padding}'
+    return sheet_of(rows)
+
+
+def rejected_reasons(path: Path) -> list[str]:
+    """Every problem reading ``path`` finds, as ``file:row:column: reason``."""
+    return [str(p) for p in collect([path]).problems]
+
+
+def test_a_zip_bomb_is_refused_from_the_archive_directory_alone(loaded: GraphStore, tmp_path: Path) -> None:
+    path = tmp_path / "bomb.xlsx"
+    path.write_bytes(zip_bomb())
+    assert path.stat().st_size < 1 << 20
+    before = snapshot(loaded, tmp_path, "before.json")
+    started = time.perf_counter()
+    with pytest.raises(LoadRejected) as caught:
+        load_paths(loaded, [path])
+    seconds = time.perf_counter() - started
+    [problem] = caught.value.problems
+    assert problem.file == str(path) and (problem.row, problem.column) == (1, 1)
+    assert f"the part {SHEET} unpacks" in problem.reason and "ZIP bomb" in problem.reason
+    assert seconds < 1.0, seconds
+    assert snapshot(loaded, tmp_path, "after.json") == before
+
+
+@pytest.mark.parametrize(("limit", "value", "reason"), [
+    ("MAX_PART_BYTES", 4096, "unpacks to"), ("MAX_TOTAL_BYTES", 8192, "the workbook unpacks to"),
+    ("MAX_PARTS", 5, "parts; at most 5 are read")])
+def test_every_archive_limit_is_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: str, value: int,
+                                        reason: str) -> None:
+    monkeypatch.setattr(xlsx_safety, limit, value)
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(repacked(workbook(GOOD_ROWS), add={"xl/media/big.bin": os.urandom(6000)}))
+    reasons = rejected_reasons(path)
+    assert reasons and all(r.startswith(f"{path}:1:1: ") for r in reasons)
+    assert any(reason in r for r in reasons), reasons
+
+
+def test_a_cell_beyond_excels_last_row_stops_the_reading(tmp_path: Path) -> None:
+    """No declared range, one cell at row 5,000,000: the reader would make millions of empty rows."""
+    path = tmp_path / "far.xlsx"
+    path.write_bytes(sheet_of('<row r="1"><c r="A1" t="inlineStr"><is><t>id</t></is></c></row>'
+                              '<row r="5000000"><c r="A5000000" t="inlineStr"><is><t>x</t></is></c></row>'))
+    started = time.perf_counter()
+    reasons = rejected_reasons(path)
+    assert time.perf_counter() - started < 10
+    assert reasons == [f"{path}[Enterprise]:1048577:1: the sheet has a cell beyond row 1,048,576 or column XFD "
+                       f"(Excel's last); {xlsx_safety._LIMITS}"]
+
+
+def test_stray_cells_far_right_count_against_the_cell_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each row with a cell in column XFD is 16,384 cells wide once read."""
+    monkeypatch.setattr(xlsx_safety, "MAX_CELLS", 100_000)
+    header = '<row r="1"><c r="A1" t="inlineStr"><is><t>id</t></is></c></row>'
+    rows = "".join(f'<row r="{r}"><c r="XFD{r}" t="inlineStr"><is><t>x</t></is></c></row>' for r in range(2, 20))
+    path = tmp_path / "wide.xlsx"
+    path.write_bytes(sheet_of(header + rows))
+    *no_header, stop = rejected_reasons(path)
+    # 1 + 6 × 16,384 cells after row 7; row 8 passes 100,000 and nothing after it is read
+    assert [r.split(":")[1] for r in no_header] == ["2", "3", "4", "5", "6", "7"]
+    assert stop.startswith(f"{path}[Enterprise]:8:16384: the sheet holds more than 100,000 cells"), stop
+
+
+def test_text_that_starts_with_equals_is_text_in_a_workbook_as_in_csv(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Enterprise"
+    sheet.append(["id", "name", "note"])
+    sheet.append(["ent-eq", "等号公司", "=text"])
+    sheet["C2"].data_type = "s"  # a text cell, as Excel stores '=text typed with a leading quote
+    book.save(tmp_path / "text.xlsx")
+    (tmp_path / "text.csv").write_text("type,id,name,note\nEnterprise,ent-eq2,等号公司二,=text\n", encoding="utf-8")
+    collected = collect([tmp_path / "text.xlsx", tmp_path / "text.csv"])
+    assert not collected.problems
+    assert collected.nodes["Enterprise"].columns["note"] == ["=text", "=text"]
+
+
+def test_a_file_with_thousands_of_bad_rows_lists_the_first_and_counts_all(loaded: GraphStore, engine,
+                                                                           tmp_path: Path) -> None:
+    bad = 2_500
+    path = tmp_path / "bad-ids.csv"
+    path.write_text("type,id,name\n" + "".join(f"Enterprise,Bad Id {i},坏\n" for i in range(bad)), encoding="utf-8")
+    before = snapshot(loaded, tmp_path, "before.json")
+    with pytest.raises(LoadRejected) as caught:
+        load_paths(loaded, [path])
+    assert (len(caught.value.problems), caught.value.total) == (MAX_PROBLEMS, bad)
+    assert [p.row for p in caught.value.problems] == list(range(2, MAX_PROBLEMS + 2))  # the first ones, in order
+    result = CliRunner().invoke(cli, ["load", "--json", str(path)], env=engine.env_for(loaded))
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert (len(report["problems"]), report["total"], report["omitted"]) == (MAX_PROBLEMS, bad, bad - MAX_PROBLEMS)
+    assert snapshot(loaded, tmp_path, "after.json") == before

@@ -17,6 +17,7 @@ from graph import falkor_bulk
 from graph.embedded import EmbeddedServer
 from graph.errors import StoreError
 from graph.falkor import FalkorStore
+from graph.write_lock import LEASE_MS
 from loaders import load_paths
 from loaders.export import export_graph
 from loaders.generate import generate
@@ -152,7 +153,8 @@ def test_an_interrupted_incremental_load_completes_when_run_again(private: Embed
             loader.kill()
     assert interrupted, "the load ended before it could be interrupted"
     store = reopen(private, "crash")
-    load_paths(store, [files[second]])
+    # a killed loader still holds the write lock until its lease runs out
+    load_paths(store, [files[second]], lock_wait_s=2 * LEASE_MS / 1000)
     assert snapshot(store, tmp_path / "got.json") == want
 
 

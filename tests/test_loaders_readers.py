@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 
 from graph.ontology import NODE_TYPES, REL_TYPES, PropType, node_props
-from loaders import collect
+from loaders import LoadRejected, Problem, collect
 from loaders.cells import CellError, format_list, neutralise, parse_cell, parse_list, unneutralise
 from loaders.headers import HEADER_TABLE, field_for_header, resolve_type
+from loaders.load import paused_gc
+from loaders.problems import MAX_PROBLEMS, Problems
 
 
 def test_every_ontology_property_has_its_english_and_chinese_header() -> None:
@@ -97,3 +99,32 @@ def test_missing_files_and_unknown_suffixes_are_problems(tmp_path: Path) -> None
     collected = collect([tmp_path / "nowhere.csv", tmp_path / "notes.docx"])
     assert [(p.file.rsplit("/", 1)[-1], p.reason.split(" ")[0]) for p in collected.problems] == [
         ("nowhere.csv", "no"), ("notes.docx", "unknown")]
+
+
+def test_problems_beyond_the_limit_are_counted_not_kept() -> None:
+    some = [Problem("f.csv", row, "name", "bad") for row in range(5)]
+    problems = Problems(some[:2], limit=3)
+    problems.append(some[2])
+    problems += some[3:]
+    assert list(problems) == some[:3] and problems.omitted == 2 and problems.total == 5
+    inner = Problems(some, limit=1)
+    outer = Problems(limit=10)
+    outer.extend(inner)
+    assert list(outer) == some[:1] and outer.omitted == 4  # what the inner list left out stays counted
+    rejected = LoadRejected(problems)
+    assert rejected.to_json()["total"] == 5 and rejected.to_json()["omitted"] == 2
+    assert len(rejected.to_json()["problems"]) == 3
+    assert str(rejected).splitlines()[0] == "the input was rejected with 5 problem(s); nothing was loaded"
+    assert str(rejected).splitlines()[-1].startswith("… and 2 more problem(s), not listed")
+
+
+def test_a_million_unknown_columns_make_a_bounded_list_of_problems(tmp_path: Path) -> None:
+    path = tmp_path / "wide.csv"
+    columns = 1_000_000
+    path.write_text("type,id,name," + ",".join(f"c{i}" for i in range(columns)) + "\n"
+                    "Enterprise,ent-wide,宽公司" + "," * columns + "\n", encoding="utf-8")
+    with paused_gc():  # as load_paths reads
+        collected = collect([path])
+    assert len(collected.problems) == MAX_PROBLEMS
+    assert collected.problems.total == columns and collected.problems.omitted == columns - MAX_PROBLEMS
+    assert collected.problems[0].column == "c0" and "unknown column 'c0'" in collected.problems[0].reason

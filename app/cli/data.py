@@ -26,6 +26,9 @@ def load(
     as_json: bool = typer.Option(False, "--json", help="Print the report (or the problems) as JSON on stdout."),
     progress: bool | None = typer.Option(None, "--progress/--no-progress",
                                          help="Show a progress bar with rows/s (default: when stderr is a terminal)."),
+    wait: float = typer.Option(600.0, "--wait", min=0, metavar="SECONDS",
+                               help="One load writes to a graph at a time: how long to wait for another one to "
+                                    "finish (0: fail at once, exit code 3)."),
 ) -> None:
     """Validate data files (CSV, XLSX, JSON, JSON Lines, YAML) and load them into the graph, all or nothing.
 
@@ -35,6 +38,7 @@ def load(
 
     Loading the same files again changes nothing; a record with only some properties updates only those.
     """
+    from graph.errors import WriteLocked
     from loaders import LoadRejected, dataset_path, load_paths
 
     targets = list(paths or [])
@@ -49,21 +53,30 @@ def load(
     with open_store() as store:
         try:
             report = load_paths(store, targets, dry_run=dry_run, encoding=encoding, fmt=fmt, batch_size=batch_size,
-                                progress=show_progress)
+                                progress=show_progress, lock_wait_s=wait, on_lock_wait=_say_waiting)
         except LoadRejected as exc:
             if as_json:
                 typer.echo(json.dumps(exc.to_json(), ensure_ascii=False))
             else:
                 for problem in exc.problems:
                     typer.echo(str(problem), err=True)
-                typer.echo(f"rejected: {len(exc.problems)} problem(s); nothing was loaded", err=True)
+                if more := exc.omitted_line():
+                    typer.echo(more, err=True)
+                typer.echo(f"rejected: {exc.total:,} problem(s); nothing was loaded", err=True)
             raise typer.Exit(1) from None
+        except WriteLocked as exc:
+            fail(exc.message, 3)
         except ValueError as exc:
             fail(str(exc), 2)
     if as_json:
         typer.echo(json.dumps(report.to_json(), ensure_ascii=False))
         return
     _print_report(report)
+
+
+def _say_waiting(holder) -> None:
+    typer.echo(f"waiting for another load of this graph to finish ({holder.owner}, since {holder.since_text})…",
+               err=True)
 
 
 def _print_report(report) -> None:

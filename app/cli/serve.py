@@ -10,6 +10,9 @@ import uvicorn
 from app.cli.common import console, fail, open_store, settings
 from loaders import load_dataset
 
+SHUTDOWN_GRACE_S = 10
+"""Seconds requests in progress get to finish when the server is stopped; slower ones are cut off."""
+
 
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
@@ -36,13 +39,20 @@ def serve(
     with open_store() as store:
         store.setup_schema()
         if store.is_empty():
-            report = load_dataset(store, "shanxi")
+            # another process may be loading it too: wait for it, then this load finds everything there
+            report = load_dataset(store, "shanxi", lock_wait_s=600, on_lock_wait=lambda holder: console.print(
+                f"waiting for another load to finish ({holder.owner}, since {holder.since_text})…", markup=False))
             console.print(f"The store was empty: loaded the curated 六新 dataset ({report.total('node', 'created')} "
                           f"nodes, {report.total('rel', 'created')} relationships).")
     console.print(f"创新生态云图 serving on [bold]http://{host}:{port}/[/]  (API docs: http://{host}:{port}/docs)")
     try:
+        # h11 rather than httptools: it stops buffering a request line and headers that pass the limit
+        # (answered 400, connection closed), which httptools does not; the app refuses any head that still
+        # passes it, arrived in one read, with a 431.
         uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
-                    log_level="warning")
+                    log_level="warning", http="h11", h11_max_incomplete_event_size=s.max_header_bytes,
+                    timeout_keep_alive=s.keep_alive_s, limit_concurrency=s.max_connections,
+                    timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
     finally:
         if started_here:
             # The store was started for this server alone: stop it with the server.
