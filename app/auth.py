@@ -1,10 +1,13 @@
-"""API keys, roles and per-key rate limits.
+"""API keys, roles, per-key rate limits and the throttle of failed keys.
 
 A key comes in the ``X-API-Key`` header, as ``Authorization: Bearer <key>``, or (for browsers, after
 ``/login``) in the ``ecomap_api_key`` cookie; ``ECOMAP_API_KEYS``
 maps keys to roles (viewer < analyst < editor). With no keys configured the server is bound to
 loopback (``ecomap serve`` refuses anything else) and viewer endpoints are open; endpoints that need
 a stronger role then answer 401 until keys are configured.
+
+Every authenticated route also refuses state-changing requests from other origins (``app.origin``),
+and a client address that presented too many wrong keys is refused (429) for a while.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import hmac
 import math
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -21,6 +25,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from app.deps import services_of
 from app.errors import ApiError
+from app.origin import SESSION_COOKIE, same_origin
 from app.settings import Role, Settings
 
 _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key (ECOMAP_API_KEYS).")
@@ -35,10 +40,6 @@ class Principal:
     role: Role
 
 
-SESSION_COOKIE = "ecomap_api_key"
-"""Cookie set by ``/login`` for browsers, which cannot send a header when following a link."""
-
-
 def lookup_role(settings: Settings, presented: str) -> Role | None:
     # Compare every configured key in constant time so timing does not reveal a prefix.
     found = None
@@ -48,7 +49,64 @@ def lookup_role(settings: Settings, presented: str) -> Role | None:
     return found
 
 
-async def authenticate(request: Request, api_key: str | None = Depends(_api_key_header),
+@dataclass
+class FailureThrottle:
+    """Wrong keys per client address: after ``limit`` failures within ``window_s`` seconds the address is
+    refused, whatever key it sends, until the oldest of them is ``window_s`` old. Refusing its valid keys
+    too is what makes guessing pointless; other addresses are never affected. ``max_clients`` bounds
+    the addresses remembered."""
+
+    limit: int = 10
+    window_s: float = 60.0
+    max_clients: int = 10_000
+    _failures: dict[str, deque[float]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def retry_after(self, client: str) -> float:
+        """Seconds ``client`` must still wait; 0 when it may try a key."""
+        with self._lock:
+            times = self._failures.get(client)
+            if times is None or len(times) < self.limit:
+                return 0.0
+            return max(0.0, times[0] + self.window_s - time.monotonic())
+
+    def record(self, client: str) -> None:
+        """Count a wrong key from ``client``."""
+        now = time.monotonic()
+        with self._lock:
+            if client not in self._failures and len(self._failures) >= self.max_clients:
+                self._forget_before(now - self.window_s)
+            self._failures.setdefault(client, deque(maxlen=self.limit)).append(now)
+
+    def _forget_before(self, cutoff: float) -> None:
+        for client in [c for c, times in self._failures.items() if times[-1] < cutoff]:
+            del self._failures[client]
+        while len(self._failures) >= self.max_clients:
+            del self._failures[next(iter(self._failures))]
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def failed_key_wait(request: Request) -> int:
+    """Whole seconds the caller's address must wait before presenting a key again; 0 when it may."""
+    wait = services_of(request).failed_keys.retry_after(client_address(request))
+    return math.ceil(wait) if wait > 0 else 0
+
+
+def record_failed_key(request: Request) -> None:
+    services_of(request).failed_keys.record(client_address(request))
+
+
+def too_many_failures(seconds: int) -> ApiError:
+    return ApiError(429, "too_many_failed_keys", f"Too many wrong API keys from your address; retry in {seconds} s "
+                    "with a key listed in ECOMAP_API_KEYS.", {"retry_after": seconds},
+                    headers={"Retry-After": str(seconds)})
+
+
+async def authenticate(request: Request, _origin: None = Depends(same_origin),
+                       api_key: str | None = Depends(_api_key_header),
                        bearer: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
     settings: Settings = services_of(request).settings
     presented = api_key or (bearer.credentials if bearer else None) or request.cookies.get(SESSION_COOKIE)
@@ -57,8 +115,11 @@ async def authenticate(request: Request, api_key: str | None = Depends(_api_key_
             raise ApiError(401, "unauthorized", "This endpoint needs an API key: send it in the X-API-Key header "
                            "(or Authorization: Bearer <key>).", headers={"WWW-Authenticate": "Bearer"})
         return Principal(None, Role.VIEWER)
+    if wait := failed_key_wait(request):
+        raise too_many_failures(wait)
     role = lookup_role(settings, presented)
     if role is None:
+        record_failed_key(request)
         raise ApiError(401, "unauthorized", "The API key is not valid. Check ECOMAP_API_KEYS on the server.",
                        headers={"WWW-Authenticate": "Bearer"})
     return Principal(presented, role)
@@ -104,7 +165,7 @@ class RateLimiter:
             return (1.0 - tokens) / rate
 
 
-DEFAULT_LIMITS = {"cypher": (60.0, 20), "load": (10.0, 5)}
+DEFAULT_LIMITS = {"cypher": (60.0, 20), "load": (10.0, 5), "save": (20.0, 5)}
 """(requests per minute, burst) per key for the rate-limited endpoint groups."""
 
 

@@ -1,15 +1,25 @@
-"""One JSON error shape for every failure: ``{"error": {"code", "message", "details"}}``."""
+"""One JSON error shape for every failure: ``{"error": {"code", "message", "details"}}``.
+
+An exception no handler expects becomes a 500 ``internal_error`` whose only detail is a correlation id;
+the stack trace goes to the log under the same id and never to the client. A person opening a page
+gets the error page with the id instead.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+import uuid
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.pages.render import PAGE_CSP, render
 from graph.errors import (
     ConstraintViolation,
     CypherSyntaxError,
@@ -17,6 +27,7 @@ from graph.errors import (
     ReadOnlyViolation,
     StoreError,
     StoreUnavailable,
+    WriteLocked,
 )
 
 
@@ -30,26 +41,93 @@ class ApiError(Exception):
         self.headers = headers
 
 
+class ErrorJSONResponse(JSONResponse):
+    """JSON that can always be sent: an error may quote a request's lone surrogate, which UTF-8 cannot
+    encode; such a body is sent with every non-ASCII character escaped instead."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            return json.dumps(content, separators=(",", ":")).encode()
+
+
 def error_response(status: int, code: str, message: str, details: Any = None,
                    headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message, "details": details}},
-                        status_code=status, headers=headers)
+    return ErrorJSONResponse({"error": {"code": code, "message": message, "details": details}},
+                             status_code=status, headers=headers)
 
 
 _STORE_STATUS: list[tuple[type[StoreError], int]] = [
     (CypherSyntaxError, 400),
     (ReadOnlyViolation, 403),
     (ConstraintViolation, 409),
+    (WriteLocked, 409),
     (QueryTimeout, 504),
     (StoreUnavailable, 503),
 ]
 
 
+logger = logging.getLogger(__name__)
+
+
+def wants_page(request: Request) -> bool:
+    """A person's browser asking for a page (not the API)."""
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
+
+
+def internal_error_response(request: Request, correlation_id: str) -> Response:
+    headers = {"X-Correlation-ID": correlation_id}
+    if wants_page(request):
+        html = render("error.html", page="error", heading="服务器内部错误",
+                      message="处理请求时发生了意外错误。请稍后重试；如果问题持续出现，请把下面的错误编号告诉管理员。",
+                      message_en="An unexpected error occurred. Try again later; if it keeps happening, give the "
+                      "administrator the error id below.", correlation_id=correlation_id)
+        return HTMLResponse(html, status_code=500, headers={**headers, "Content-Security-Policy": PAGE_CSP})
+    return error_response(500, "internal_error", "An unexpected error occurred on the server. Try again later; "
+                          "if it keeps happening, report the correlation id to the administrator.",
+                          {"correlation_id": correlation_id}, headers)
+
+
+class CatchAll:
+    """ASGI middleware: an unexpected exception is logged with its stack trace and a correlation id, and
+    answered with ``internal_error_response`` (when no response has started yet)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_watched)
+        except Exception:
+            if started:
+                raise  # the client has its status line already: the server logs this and drops the connection
+            correlation_id = uuid.uuid4().hex
+            logger.exception("Unexpected error (correlation id %s) on %s %s", correlation_id, scope["method"],
+                             scope["path"])
+            await internal_error_response(Request(scope), correlation_id)(scope, receive, send)
+
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 408: "request_timeout", 413: "payload_too_large",
+               431: "headers_too_large"}
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_middleware(CatchAll)
+
     @app.exception_handler(ApiError)
     async def _api(request: Request, exc: ApiError) -> Response:
-        if exc.status == 401 and request.method == "GET" and not request.url.path.startswith("/api/") \
-                and "text/html" in request.headers.get("accept", ""):
+        if exc.status == 401 and request.method == "GET" and wants_page(request):
             # A person opening a page: send them to the sign-in form, then back here.
             return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
         return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
@@ -57,7 +135,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StoreError)
     async def _store(_: Request, exc: StoreError) -> JSONResponse:
         status = next((s for cls, s in _STORE_STATUS if isinstance(exc, cls)), 400)
-        headers = {"Retry-After": "5"} if status == 503 else None
+        headers = {"Retry-After": "5"} if status == 503 or isinstance(exc, WriteLocked) else None
         return error_response(status, exc.code, exc.message, exc.details or None, headers)
 
     @app.exception_handler(RequestValidationError)
@@ -68,5 +146,5 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
         return error_response(exc.status_code, code, str(exc.detail), None, getattr(exc, "headers", None))

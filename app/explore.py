@@ -262,7 +262,7 @@ def detail(store: GraphStore, entity_id: str) -> Detail:
 
 
 def _section_title(sections: Any, section: str) -> str | None:
-    if not isinstance(sections, list) or not section.isdigit():
+    if not isinstance(sections, list) or not (section.isascii() and section.isdigit()):
         return None
     index = int(section)
     return str(sections[index]) if index < len(sections) else None

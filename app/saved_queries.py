@@ -22,6 +22,7 @@ time limit and a row cap. The shipped queries live in ``queries/``; queries save
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import math
@@ -31,9 +32,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import re2
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from app.cypher_bounds import INT64, MAX_QUERY_CHARS, PARAM_NAME, ParamError, check_text
+from app.cypher_gate import ForbiddenCypher as ForbiddenCypher  # re-exported: raised by check_query
+from app.cypher_gate import check_query
+from app.cypher_text import RejectedCypher, parameter_names
+from app.row_limit import row_limited
 from graph.model import Node, QueryResult, Relationship, graph_parts, to_json
 from graph.model import Path as GraphPath
 from graph.ontology import ID_PATTERN, NODE_TYPES, REL_TYPES, Liuxin
@@ -44,12 +51,15 @@ NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 RESERVED_PARAMS = frozenset({"format", "limit"})
 """Names the run endpoints use themselves; a saved query cannot declare them."""
 
-INT64 = (-(2**63), 2**63 - 1)
-MAX_PARAM_DEPTH = 8
-MAX_PARAM_ITEMS = 10_000
-READ_PROCEDURES = frozenset({"db.labels", "db.relationshiptypes", "db.propertykeys"})
-"""Procedures a query run through the API may CALL: schema look-ups that read nothing else and that
-every engine has."""
+MAX_TITLE_CHARS = 200
+MAX_DESCRIPTION_CHARS = 2000
+MAX_PARAMETERS = 50
+MAX_PARAM_DESCRIPTION_CHARS = 1000
+MAX_CHOICES = 200
+MAX_CHOICE_CHARS = 200
+MAX_PATTERN_CHARS = 500
+DEFAULT_MAX_LENGTH = 1000
+LINE_BREAK = re.compile("[\n\r\x0b\x0c\x85\u2028\u2029]")
 
 ENUMS: dict[str, tuple[str, ...]] = {
     "node_type": tuple(t.label for t in NODE_TYPES),
@@ -58,6 +68,8 @@ ENUMS: dict[str, tuple[str, ...]] = {
 }
 ParamType = Literal["string", "integer", "float", "boolean", "string_list", "entity_id", "node_type",
                     "relationship_type", "liuxin"]
+TEXT_TYPES = frozenset({"string", "string_list", "entity_id"})
+NUMBER_TYPES = frozenset({"integer", "float"})
 
 
 class QueryDefinitionError(ValueError):
@@ -69,133 +81,21 @@ class QueryDefinitionError(ValueError):
         self.problems = problems
 
 
-class ParamError(ValueError):
-    """Parameter values that do not fit the declaration; ``problems`` is a list of {param, message}."""
-
-    def __init__(self, problems: list[dict[str, str]]) -> None:
-        super().__init__("; ".join(f"{p['param']}: {p['message']}" for p in problems))
-        self.problems = problems
+# -- parameter declarations ------------------------------------------------------------------------
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False
 
 
-class ForbiddenCypher(ValueError):
-    """Cypher the API does not run at all (LOAD CSV, procedures outside the read-only list)."""
-
-
-# -- Cypher text ---------------------------------------------------------------------------------
-def code_only(cypher: str) -> str:
-    """``cypher`` with string literals, quoted identifiers and comments blanked out (same length)."""
-    out: list[str] = []
-    i, n = 0, len(cypher)
-    while i < n:
-        ch = cypher[i]
-        if ch in "'\"`":
-            j = i + 1
-            while j < n and cypher[j] != ch:
-                j += 2 if cypher[j] == "\\" and ch != "`" else 1
-            out.append(" " * (min(j + 1, n) - i))
-            i = j + 1
-        elif cypher.startswith("//", i):
-            j = cypher.find("\n", i)
-            j = n if j == -1 else j
-            out.append(" " * (j - i))
-            i = j
-        elif cypher.startswith("/*", i):
-            j = cypher.find("*/", i + 2)
-            j = n if j == -1 else j + 2
-            out.append(" " * (j - i))
-            i = j
-        else:
-            out.append(ch)
-            i += 1
-    return "".join(out)
-
-
-_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
-_LOAD_CSV = re.compile(r"\bLOAD\s+CSV\b", re.I)
-_CALL = re.compile(r"\bCALL\b\s*(?P<name>[A-Za-z_][A-Za-z0-9_.]*)?\s*(?P<next>.?)", re.I | re.S)
-# Administrative commands: they list or stop other users' queries, change the schema, users or
-# databases, or switch the database. A word after a dot, or before a colon, is a name, not a command.
-_ADMIN = re.compile(r"(?<![.\w])(SHOW|TERMINATE|ALTER|DROP|GRANT|REVOKE|DENY)\b(?!\s*:)"
-                    r"|(?<![.\w])USE\s+[A-Za-z_`]|(?<![.\w])(START|STOP)\s+DATABASE\b"
-                    r"|(?<![.\w])CREATE\s+(OR\s+REPLACE\s+)?(INDEX|CONSTRAINT|DATABASE|COMPOSITE|ALIAS|USER|ROLE|"
-                    r"SERVER|(RANGE|TEXT|POINT|LOOKUP|FULLTEXT|VECTOR)\s+INDEX)\b", re.I)
-
-
-def parameter_names(cypher: str) -> set[str]:
-    """The ``$names`` a Cypher text uses (outside strings and comments)."""
-    return set(_PARAM.findall(code_only(cypher)))
-
-
-def check_allowed(cypher: str) -> None:
-    """Refuse what read-only mode alone does not stop: reading files or URLs, arbitrary procedures.
-
-    Writes need no check here: every API query runs through ``GraphStore.read``, which the engine
-    itself keeps read-only.
-    """
-    code = code_only(cypher)
-    if _LOAD_CSV.search(code):
-        raise ForbiddenCypher("LOAD CSV is not allowed through the API; load files with `ecomap load`.")
-    if admin := _ADMIN.search(code):
-        raise ForbiddenCypher(f"Administrative commands ({' '.join(admin.group(0).split()).upper()} …) are not "
-                              "allowed through the API.")
-    allowed = f"allowed: {', '.join(sorted(READ_PROCEDURES))} (and CALL {{ … }} subqueries)"
-    for call in _CALL.finditer(code):
-        name, after = call["name"], call["next"]
-        if name is None:
-            if after in ("{", "("):  # a subquery, with or without an importing scope
-                continue
-            raise ForbiddenCypher("Procedure names in quotes or backticks may not be called through the API; "
-                                  f"{allowed}.")
-        if name.lower() not in READ_PROCEDURES:
-            raise ForbiddenCypher(f"Procedure {name} may not be called through the API; {allowed}.")
-
-
-# -- parameter values ----------------------------------------------------------------------------
-def check_json_value(value: Any, where: str = "value", depth: int = 0) -> None:
-    """Accept only values every backend takes as a Cypher parameter unchanged."""
-    if depth > MAX_PARAM_DEPTH:
-        raise ValueError(f"{where} is nested deeper than {MAX_PARAM_DEPTH} levels")
-    if value is None or isinstance(value, bool):
-        return
-    if isinstance(value, int):
-        if not INT64[0] <= value <= INT64[1]:
-            raise ValueError(f"{where} is outside the 64-bit integer range")
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"{where} is not a finite number")
-    elif isinstance(value, str):
-        if "\x00" in value:
-            raise ValueError(f"{where} contains a NUL character")
-    elif isinstance(value, list):
-        if len(value) > MAX_PARAM_ITEMS:
-            raise ValueError(f"{where} has more than {MAX_PARAM_ITEMS} items")
-        for i, item in enumerate(value):
-            check_json_value(item, f"{where}[{i}]", depth + 1)
-    elif isinstance(value, dict):
-        if len(value) > MAX_PARAM_ITEMS:
-            raise ValueError(f"{where} has more than {MAX_PARAM_ITEMS} keys")
-        for key, item in value.items():
-            if not isinstance(key, str) or not key or "`" in key or "\x00" in key:
-                raise ValueError(f"{where} has a key that is empty or contains a backtick or NUL")
-            check_json_value(item, f"{where}.{key}", depth + 1)
-    else:
-        raise ValueError(f"{where} has an unsupported type {type(value).__name__}")
-
-
-def check_params(params: dict[str, Any]) -> None:
-    """Validate ad-hoc parameters (names and values); raise ``ParamError``."""
-    problems = []
-    for name, value in params.items():
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,63}", name):
-            problems.append({"param": name, "message": "name must be letters, digits and _ (not starting "
-                                                       "with a digit), at most 64 characters"})
-            continue
-        try:
-            check_json_value(value, name)
-        except ValueError as exc:
-            problems.append({"param": name, "message": str(exc)})
-    if problems:
-        raise ParamError(problems)
+@functools.lru_cache(maxsize=256)
+def compile_pattern(pattern: str):
+    """``pattern`` compiled by RE2, which matches in time linear in the text (no backtracking); so
+    a pattern like ``(a+)+$`` cannot stall a request."""
+    try:
+        return re2.compile(pattern, options=_RE2_OPTIONS)
+    except re2.error as exc:
+        reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise ValueError(f"pattern is not a valid regular expression: {reason} (RE2 syntax: no "
+                         "backreferences or lookaround)") from None
 
 
 _TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
@@ -224,11 +124,58 @@ class QueryParam(ParamFields):
     @classmethod
     def _pattern(cls, v: str | None) -> str | None:
         if v is not None:
-            try:
-                re.compile(v)
-            except re.error as exc:
-                raise ValueError(f"pattern is not a valid regular expression: {exc}") from None
+            if len(v) > MAX_PATTERN_CHARS:
+                raise ValueError(f"pattern is longer than {MAX_PATTERN_CHARS} characters")
+            compile_pattern(v)
         return v
+
+    @field_validator("description")
+    @classmethod
+    def _description(cls, v: str) -> str:
+        if len(v) > MAX_PARAM_DESCRIPTION_CHARS:
+            raise ValueError(f"description is longer than {MAX_PARAM_DESCRIPTION_CHARS} characters")
+        check_text(v, "description")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> QueryParam:
+        problems = []
+        if (self.minimum is not None or self.maximum is not None) and self.type not in NUMBER_TYPES:
+            problems.append("minimum and maximum apply to integer and float parameters only")
+        for bound in ("minimum", "maximum"):
+            value = getattr(self, bound)
+            if value is not None and not (math.isfinite(value) and INT64[0] <= value <= INT64[1]):
+                problems.append(f"{bound} must be a finite number within the 64-bit integer range")
+        if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
+            problems.append(f"minimum {self.minimum:g} is greater than maximum {self.maximum:g}")
+        if (self.max_length is not None or self.pattern is not None) and self.type not in TEXT_TYPES:
+            problems.append("max_length and pattern apply to string, string_list and entity_id parameters only")
+        if self.choices is not None:
+            problems.extend(self._choice_problems())
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def _choice_problems(self) -> list[str]:
+        if not 1 <= len(self.choices) <= MAX_CHOICES:
+            return [f"choices must list between 1 and {MAX_CHOICES} values"]
+        problems = []
+        for choice in self.choices:
+            if isinstance(choice, str) and len(choice) > MAX_CHOICE_CHARS:
+                problems.append(f"choice {choice[:20]!r}… is longer than {MAX_CHOICE_CHARS} characters")
+                continue
+            try:
+                if self.type == "string_list":
+                    if not isinstance(choice, str):
+                        raise ValueError("expected a string")
+                    self._check_text(choice)
+                else:
+                    self._convert(choice, from_text=False)
+            except ValueError as exc:
+                problems.append(f"choice {choice!r} does not fit the type {self.type}: {exc}")
+            if self.type in ENUMS and choice not in ENUMS[self.type]:
+                problems.append(f"choice {choice!r} is not a {self.type}")
+        return problems
 
     @property
     def effective_choices(self) -> tuple[Any, ...]:
@@ -236,8 +183,15 @@ class QueryParam(ParamFields):
 
     def coerce(self, value: Any, *, from_text: bool) -> Any:
         """The value as the declared type; ``from_text`` for values typed as text (URL query, CLI)."""
+        value = self._convert(value, from_text=from_text)
+        choices = self.effective_choices
+        if choices and any(item not in choices for item in (value if self.type == "string_list" else [value])):
+            raise ValueError(f"must be one of: {', '.join(map(str, choices))}")
+        return value
+
+    def _convert(self, value: Any, *, from_text: bool) -> Any:
         t = self.type
-        if t in ("string_list",):
+        if t == "string_list":
             items = value
             if from_text and isinstance(value, str):
                 stripped = value.strip()
@@ -283,15 +237,12 @@ class QueryParam(ParamFields):
         return value
 
     def _check_text(self, value: str) -> None:
-        if "\x00" in value:
-            raise ValueError("contains a NUL character")
-        if len(value) > (self.max_length or 1000):
-            raise ValueError(f"longer than {self.max_length or 1000} characters")
-        if self.pattern and not re.fullmatch(self.pattern, value):
+        check_text(value, "the value")
+        limit = self.max_length or DEFAULT_MAX_LENGTH
+        if len(value) > limit:
+            raise ValueError(f"longer than {limit} characters")
+        if self.pattern and not compile_pattern(self.pattern).fullmatch(value):
             raise ValueError(f"does not match the pattern {self.pattern}")
-        choices = self.effective_choices
-        if choices and value not in choices:
-            raise ValueError(f"must be one of: {', '.join(map(str, choices))}")
 
     def _check_range(self, value: float) -> None:
         if self.minimum is not None and value < self.minimum:
@@ -313,21 +264,44 @@ class SavedQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str
-    title: str = Field(min_length=1, max_length=200)
-    description: str = ""
+    title: str = Field(min_length=1, max_length=MAX_TITLE_CHARS)
+    description: str = Field("", max_length=MAX_DESCRIPTION_CHARS)
     returns: Literal["table", "graph", "both"] = "table"
-    parameters: dict[str, QueryParam] = Field(default_factory=dict)
-    cypher: str = Field(min_length=1, max_length=20_000)
+    parameters: dict[str, QueryParam] = Field(default_factory=dict, max_length=MAX_PARAMETERS)
+    cypher: str = Field(min_length=1, max_length=MAX_QUERY_CHARS)
     builtin: bool = True
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, v: str) -> str:
+        if LINE_BREAK.search(v) or not v.strip():
+            raise ValueError("title must be one line of text")
+        check_text(v, "title")
+        return v
+
+    @field_validator("description")
+    @classmethod
+    def _description(cls, v: str) -> str:
+        check_text(v, "description")
+        return v
+
+    @field_validator("cypher")
+    @classmethod
+    def _cypher(cls, v: str) -> str:
+        return v.strip()
 
     @model_validator(mode="after")
     def _consistent(self) -> SavedQuery:
         problems = []
         if not NAME_PATTERN.match(self.name):
             problems.append(f"name {self.name!r} must be lowercase letters, digits and _ (start with a letter)")
-        used = parameter_names(self.cypher)
+        try:
+            used = parameter_names(check_query(self.cypher))
+        except RejectedCypher as exc:
+            problems.append(str(exc))
+            used = set(self.parameters)
         for name, param in self.parameters.items():
-            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,63}", name) or name in RESERVED_PARAMS:
+            if not PARAM_NAME.fullmatch(name) or name in RESERVED_PARAMS:
                 problems.append(f"parameter name {name!r} is not allowed")
             if name not in used:
                 problems.append(f"parameter {name} is declared but the Cypher never uses ${name}")
@@ -340,10 +314,6 @@ class SavedQuery(BaseModel):
                 problems.append(f"parameter {name} is required and has a default; give one or the other")
         for name in sorted(used - self.parameters.keys()):
             problems.append(f"the Cypher uses ${name} but the header does not declare it")
-        try:
-            check_allowed(self.cypher)
-        except ForbiddenCypher as exc:
-            problems.append(str(exc))
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -369,19 +339,38 @@ class SavedQuery(BaseModel):
         return values
 
     def to_file_text(self) -> str:
+        """The file: the header as YAML between two ``---`` lines, then the Cypher. Text with a line break
+        or tab is written double-quoted with escapes, on one line, so it reads back exactly and never
+        forms a ``---`` line of its own."""
         header = {"title": self.title, "description": self.description, "returns": self.returns,
                   "parameters": {k: p.model_dump(exclude_defaults=True) for k, p in self.parameters.items()}}
-        return "---\n" + yaml.safe_dump(header, allow_unicode=True, sort_keys=False) + "---\n" + \
-            self.cypher.strip() + "\n"
+        return "---\n" + yaml.dump(header, Dumper=_HeaderDumper, allow_unicode=True, sort_keys=False,
+                                   width=1_000_000) + "---\n" + self.cypher + "\n"
+
+
+class _HeaderDumper(yaml.SafeDumper):
+    """YAML folds line breaks of quoted and plain text (a NEL or LINE SEPARATOR would read back as a
+    space); escaped in double quotes they survive."""
+
+
+_ESCAPE_IN_HEADER = re.compile("[\t\n\r\x85\u2028\u2029\ufeff]")
+_HeaderDumper.add_representer(
+    str, lambda dumper, text: dumper.represent_scalar("tag:yaml.org,2002:str", text,
+                                                      style='"' if _ESCAPE_IN_HEADER.search(text) else None))
 
 
 def parse(text: str, name: str, *, builtin: bool, where: str = "") -> SavedQuery:
-    """Parse a saved-query file's text; raise ``QueryDefinitionError`` with every problem."""
+    """Parse a saved-query file's text; raise ``QueryDefinitionError`` with every problem.
+
+    The header ends at the first line that is exactly ``---`` (trailing spaces aside); lines are split
+    at ``\\n`` only, so other line breaks stay part of the text they are in.
+    """
     where = where or name
-    lines = text.lstrip("\ufeff").splitlines()
-    if not lines or lines[0].strip() != "---" or "---" not in (line.strip() for line in lines[1:]):
+    lines = text.lstrip("\ufeff").split("\n")
+    ends = [i for i in range(1, len(lines)) if lines[i].rstrip() == "---"]
+    if lines[0].rstrip() != "---" or not ends:
         raise QueryDefinitionError(where, ["the file must start with a YAML header between two '---' lines"])
-    end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    end = ends[0]
     try:
         header = yaml.safe_load("\n".join(lines[1:end])) or {}
     except yaml.YAMLError as exc:
@@ -389,7 +378,7 @@ def parse(text: str, name: str, *, builtin: bool, where: str = "") -> SavedQuery
     if not isinstance(header, dict):
         raise QueryDefinitionError(where, ["header must be a YAML mapping"])
     try:
-        return SavedQuery(name=name, cypher="\n".join(lines[end + 1:]).strip(), builtin=builtin, **header)
+        return SavedQuery(name=name, cypher="\n".join(lines[end + 1:]), builtin=builtin, **header)
     except ValidationError as exc:
         raise QueryDefinitionError(where, [_pydantic_problem(e) for e in exc.errors()]) from None
     except TypeError as exc:
@@ -484,8 +473,10 @@ class QueryLibrary:
 # -- running and rendering --------------------------------------------------------------------------
 def run(store: GraphStore, query: SavedQuery, params: dict[str, Any], *, limit: int,
         timeout_ms: int | None = None) -> QueryResult:
-    """Run a saved query read-only with already bound parameters."""
-    return store.read(query.cypher, params, timeout_ms=timeout_ms, row_cap=limit)
+    """Run a saved query read-only with already bound parameters, after the checks of ``check_query``
+    (a ``RejectedCypher`` when the parameters are too large)."""
+    tokens = check_query(query.cypher, params)
+    return store.read(row_limited(query.cypher, tokens, limit + 1), params, timeout_ms=timeout_ms, row_cap=limit)
 
 
 def graph_json(values: Any, truncated: bool = False) -> dict[str, Any]:

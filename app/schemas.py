@@ -7,10 +7,12 @@ The graph shapes follow ``graph.model.to_json``: a node is ``{"kind": "node", "i
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import Query
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+from app.pages.views import MAX_LIMIT
 from app.saved_queries import ParamFields
 from graph.ontology import NODE_TYPES, REL_TYPES, Liuxin
 
@@ -21,6 +23,14 @@ RelTypeName = StrEnum("RelTypeName", {r.name: r.name for r in REL_TYPES})
 """Relationship type names, derived from the ontology."""
 
 LiuxinName = Liuxin
+
+MAX_FILTER_VALUES = 100
+"""Most values a repeatable filter parameter (``types``, ``rel_types``, ``liuxin``…) may be given."""
+
+
+def filter_values(description: str) -> Any:
+    """A repeatable, optional query parameter of at most ``MAX_FILTER_VALUES`` values."""
+    return Query(None, max_length=MAX_FILTER_VALUES, description=description)
 
 
 class NodeOut(BaseModel):
@@ -209,7 +219,8 @@ class QueryRunIn(BaseModel):
 class CypherIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    query: str = Field(min_length=1, max_length=20_000, description="Read-only Cypher.")
+    query: str = Field(min_length=1, max_length=200_000, description="Read-only Cypher (at most 20,000 characters "
+                       "are run; a longer text is refused with 400 query_too_large).")
     params: dict[str, Any] = Field(default_factory=dict, description="Cypher parameters ($name in the query).")
     timeout_ms: int | None = Field(None, ge=1, le=600_000,
                                    description="Time limit; capped at the server's ECOMAP_QUERY_TIMEOUT_MS.")
@@ -226,10 +237,66 @@ class SavedQueryIn(BaseModel):
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="File name without extension.")
     title: str = Field(min_length=1, max_length=200)
-    description: str = Field("", max_length=5000)
+    description: str = Field("", max_length=2000)
     returns: Literal["table", "graph", "both"] = "table"
     parameters: dict[str, QueryParamIn] = Field(default_factory=dict)
-    cypher: str = Field(min_length=1, max_length=20_000)
+    cypher: str = Field(min_length=1, max_length=200_000)
+
+
+Properties = Annotated[dict[Annotated[str, Field(max_length=200)], JsonValue], Field(max_length=500)]
+"""Properties of a posted node or relationship: JSON values under at most 500 names."""
+
+MAX_VIEW_RELATIONSHIPS = 100_000
+"""Most relationships a posted view may hold (its nodes are capped at the map's ``MAX_LIMIT``)."""
+
+
+class _ViewPart(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=False)
+
+
+class ViewNodeIn(_ViewPart):
+    """A node of a posted view, as the API returns it (other fields are ignored)."""
+
+    kind: Literal["node"] = "node"
+    id: str = Field(min_length=1, max_length=200)
+    labels: list[Annotated[str, Field(max_length=100)]] = Field(default_factory=list, max_length=50)
+    type: str | None = Field(None, max_length=100)
+    properties: Properties = Field(default_factory=dict)
+
+
+class ViewRelationshipIn(_ViewPart):
+    """A relationship of a posted view, as the API returns it (other fields are ignored)."""
+
+    kind: Literal["relationship"] = "relationship"
+    type: str = Field(min_length=1, max_length=100)
+    start: str = Field(min_length=1, max_length=200)
+    end: str = Field(min_length=1, max_length=200)
+    properties: Properties = Field(default_factory=dict)
+
+
+class ViewGraphIn(_ViewPart):
+    nodes: list[ViewNodeIn] = Field(max_length=MAX_LIMIT)
+    relationships: list[ViewRelationshipIn] = Field(default_factory=list, max_length=MAX_VIEW_RELATIONSHIPS)
+    truncated: bool = False
+
+
+Position = Annotated[tuple[float, float], Field(description="x, y")]
+
+
+class MapViewIn(_ViewPart):
+    """The view a browser is showing (after its expansions and filters), to save as a standalone file.
+    Fields a view may carry besides these (``api``, ``query``…) are ignored."""
+
+    kind: Literal["home", "entity", "cluster", "query", "export"] = "export"
+    title: str = Field("创新生态云图", max_length=500)
+    title_en: str | None = Field(None, max_length=500)
+    center: str | None = Field(None, max_length=200)
+    depth: int | None = Field(None, ge=1, le=3)
+    note: dict[Annotated[str, Field(max_length=100)], JsonValue] | None = Field(None, max_length=50)
+    gaps: dict[Annotated[str, Field(max_length=100)], JsonValue] | None = Field(None, max_length=50,
+                                                                               description="A 补链 report.")
+    graph: ViewGraphIn
+    positions: dict[Annotated[str, Field(max_length=200)], Position] | None = Field(None, max_length=MAX_LIMIT)
 
 
 class LoadOut(BaseModel):

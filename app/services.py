@@ -1,6 +1,7 @@
 """The application's services, built once per process and shared by every request: the store and
-what is derived from it (saved queries, search index, analytics, view and stats caches) and the
-per-key rate limits. Routes get them through ``app.deps``; the CLI builds the same object."""
+what is derived from it (saved queries, search index, analytics, view and stats caches), the
+per-key rate limits, the heavy-request slots and the throttle of failed keys. Routes get them through
+``app.deps``; the CLI builds the same object."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ class Services:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
+        from app.auth import FailureThrottle
+        from app.fairness import slots_for
         from app.pages.views import ViewCache
         from app.search import IndexHolder
         from graph.analytics import Analytics
@@ -29,6 +32,8 @@ class Services:
         self.search = IndexHolder()
         self.analytics = Analytics(self.store)
         self.view_cache = ViewCache()
+        self.heavy_slots = slots_for(self.settings)
+        self.failed_keys = FailureThrottle()
 
 
 def query_library(settings: Settings):

@@ -10,7 +10,7 @@ from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from graph.factory import Backend, ConfigError, StoreConfig, managed_server, open_store
-from graph.store import DEFAULT_ROW_CAP, DEFAULT_TIMEOUT_MS, GraphStore
+from graph.store import DEFAULT_QUERY_MEMORY_MB, DEFAULT_ROW_CAP, DEFAULT_TIMEOUT_MS, GraphStore
 
 __all__ = ["Backend", "ConfigError", "Role", "Settings", "load_settings", "parse_api_keys"]
 
@@ -48,6 +48,28 @@ class Settings(BaseSettings):
     query_timeout_ms: int = Field(DEFAULT_TIMEOUT_MS, ge=10, le=600_000,
                                   validation_alias=_env("ECOMAP_QUERY_TIMEOUT_MS"))
     row_cap: int = Field(DEFAULT_ROW_CAP, ge=1, le=10_000_000, validation_alias=_env("ECOMAP_ROW_CAP"))
+    # memory of the embedded store: the server's limit (0: half of the machine's) and one query's
+    store_memory_mb: int = Field(0, ge=0, le=1 << 24, validation_alias=_env("ECOMAP_STORE_MEMORY_MB"))
+    query_memory_mb: int = Field(DEFAULT_QUERY_MEMORY_MB, ge=16, le=1 << 24,
+                                 validation_alias=_env("ECOMAP_QUERY_MEMORY_MB"))
+
+    # -- request and server limits ----------------------------------------------------------------------
+    # the largest request body (uploads to /api/load: max_upload_bytes), the largest request line and
+    # headers together, idle seconds before a kept-alive connection is closed, seconds a request body may
+    # pause before the request is dropped (408), and connections one worker serves at once (more get a 503)
+    max_body_bytes: int = Field(32 << 20, ge=1024, le=1 << 32, validation_alias=_env("ECOMAP_MAX_BODY_BYTES"))
+    max_upload_bytes: int = Field(200 << 20, ge=1024, le=1 << 40, validation_alias=_env("ECOMAP_MAX_UPLOAD_BYTES"))
+    max_header_bytes: int = Field(32 << 10, ge=4096, le=1 << 20, validation_alias=_env("ECOMAP_MAX_HEADER_BYTES"))
+    keep_alive_s: int = Field(5, ge=1, le=300, validation_alias=_env("ECOMAP_KEEP_ALIVE_S"))
+    body_timeout_s: float = Field(30.0, gt=0, le=3600, validation_alias=_env("ECOMAP_BODY_TIMEOUT_S"))
+    max_connections: int = Field(200, ge=1, le=100_000, validation_alias=_env("ECOMAP_MAX_CONNECTIONS"))
+
+    # -- heavy requests (app/fairness.py tells how to size them) ----------------------------------------
+    # heavy requests one key runs at once; heavy requests running at once in all (0: this machine's
+    # cores minus one, leaving a store worker to light reads); seconds a heavy request waits for a slot
+    heavy_per_key: int = Field(2, ge=1, le=1000, validation_alias=_env("ECOMAP_HEAVY_PER_KEY"))
+    heavy_total: int = Field(0, ge=0, le=10_000, validation_alias=_env("ECOMAP_HEAVY_TOTAL"))
+    heavy_wait_s: float = Field(5.0, ge=0, le=60, validation_alias=_env("ECOMAP_HEAVY_WAIT_S"))
 
     @field_validator("falkordb_url")
     @classmethod
@@ -79,7 +101,8 @@ class Settings(BaseSettings):
         return StoreConfig(backend=self.backend, data_dir=self.data_dir, graph=self.graph,
                            falkordb_url=self.falkordb_url, neo4j_uri=self.neo4j_uri, neo4j_user=self.neo4j_user,
                            neo4j_password=self.neo4j_password, neo4j_database=self.neo4j_database,
-                           timeout_ms=self.query_timeout_ms, row_cap=self.row_cap)
+                           timeout_ms=self.query_timeout_ms, row_cap=self.row_cap,
+                           store_memory_mb=self.store_memory_mb, query_memory_mb=self.query_memory_mb)
 
     def open_store(self) -> GraphStore:
         """Connect to the configured backend (starting the embedded server if needed)."""

@@ -3,11 +3,16 @@ has rows (and node pairs joined by several relationship types), and an independe
 
 from __future__ import annotations
 
+import threading
+import time
 import warnings
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import networkx as nx
+import uvicorn
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette's notice about httpx
@@ -199,3 +204,24 @@ def make_client(store: GraphStore, data_dir, api_keys: str = "") -> TestClient:
 
     settings = load_settings(backend="embedded", data_dir=data_dir, graph=fresh_graph_name(), api_keys_raw=api_keys)
     return TestClient(create_app(settings, store=store))
+
+
+@contextmanager
+def serving(settings) -> Iterator[str]:
+    """The API of ``settings`` on a free loopback port, in a thread; yields its base URL."""
+    from app.main import create_app
+    from graph.neo4j_local import free_ports
+
+    port = free_ports(1)[0]
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "the API did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

@@ -1,13 +1,16 @@
-"""Roles, keys and rate limits: 401 without a needed key, 403 for a weaker role, 429 past the limit."""
+"""Roles, keys and rate limits: 401 without a needed key, 403 for a weaker role, 429 past the limit, and
+429 for an address that sent too many wrong keys (never for other addresses)."""
 
 from __future__ import annotations
 
+import hmac
 import io
 
 import pytest
 
-from app.auth import RateLimiter
-from tests.api_helpers import KEYS, auth, keys_setting, make_client
+from app.auth import FailureThrottle, RateLimiter, lookup_role
+from app.settings import load_settings
+from tests.api_helpers import KEYS, TestClient, auth, keys_setting, make_client
 
 VIEWER_ENDPOINTS = [("GET", "/api/stats"), ("GET", "/api/ontology"), ("GET", "/api/entities?q=x"),
                     ("GET", "/api/queries"), ("GET", "/api/export"), ("GET", "/api/paths?from=a&to=b"),
@@ -19,8 +22,9 @@ LOAD = ("POST", "/api/load", {"files": {"files": ("x.csv", io.BytesIO(b"id,name\
 pytest_plugins = ["tests.api_fixtures"]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def keyed(graph, tmp_path_factory):
+    """A client of an app with one key per role; a new app per test, so no test sees another's wrong keys."""
     return make_client(graph, tmp_path_factory.mktemp("keyed"), keys_setting())
 
 
@@ -113,3 +117,45 @@ def test_rate_limiter_refills_over_time() -> None:
     assert 0 < wait <= 1.0
     limiter._buckets["k"] = (0.0, limiter._buckets["k"][1] - 1.0)  # one second later
     assert limiter.take("k") == 0
+
+
+def test_an_address_sending_wrong_keys_is_throttled_and_others_are_not(keyed) -> None:
+    keyed.app.state.services.failed_keys = FailureThrottle(limit=10, window_s=60)
+    codes = [keyed.get("/api/stats", headers={"X-API-Key": f"guess-{i:010d}"}).status_code for i in range(10)]
+    assert codes == [401] * 10
+    for headers in ({"X-API-Key": "guess-0000000010"}, auth("editor"),
+                    {"Authorization": f"Bearer {KEYS['viewer']}"}):
+        r = keyed.get("/api/stats", headers=headers)
+        assert r.status_code == 429 and 1 <= int(r.headers["Retry-After"]) <= 60
+        error = r.json()["error"]
+        assert error["code"] == "too_many_failed_keys" and "ECOMAP_API_KEYS" in error["message"]
+    other = TestClient(keyed.app, client=("203.0.113.9", 51000))
+    assert other.get("/api/stats", headers=auth("viewer")).status_code == 200
+    assert other.get("/api/stats", headers={"X-API-Key": "guess-other-1"}).status_code == 401
+    # requests that present no key are not key attempts
+    assert keyed.get("/api/stats").status_code == 401
+
+
+def test_the_failure_throttle_forgets_old_addresses_past_its_bound() -> None:
+    throttle = FailureThrottle(limit=1, window_s=60, max_clients=3)
+    for client in ("a", "b", "c", "d"):
+        throttle.record(client)
+    assert throttle.retry_after("d") > 0 and throttle.retry_after("a") == 0
+    assert len(throttle._failures) == 3
+
+
+def test_every_configured_key_is_compared_in_constant_time(monkeypatch) -> None:
+    settings = load_settings(api_keys_raw=keys_setting())
+    compared: list[tuple[bytes, bytes]] = []
+    compare = hmac.compare_digest
+
+    def recording(a: bytes, b: bytes) -> bool:
+        compared.append((a, b))
+        return compare(a, b)
+
+    monkeypatch.setattr(hmac, "compare_digest", recording)
+    for presented in (KEYS["viewer"], KEYS["editor"], "no-such-key-00"):
+        compared.clear()
+        role = lookup_role(settings, presented)
+        assert len(compared) == len(KEYS)  # no early exit on a match
+        assert (role.value if role else None) == {v: k for k, v in KEYS.items()}.get(presented)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
+from app import cypher_bounds as bounds
 from app.settings import load_settings
 from graph.errors import StoreUnavailable
 from graph.store import GraphStore
@@ -158,6 +161,84 @@ def test_reads_that_only_look_like_commands_are_run(client, analyst) -> None:
     assert r.status_code == 200 and r.json()["rows"] == [[True, 2]], r.text
 
 
+BYPASSES = {
+    "backticked parts": ("CALL `dbms`.`listQueries`() YIELD query RETURN query", 403),
+    "backticked last part": ("CALL db.`labels`() YIELD label RETURN label", 403),
+    "comment between": ("CALL/**/dbms.listQueries() YIELD query RETURN query", 403),
+    "line comment between": ("CALL // db.labels()\n dbms.listQueries() YIELD query RETURN query", 403),
+    "escaped keyword": ("C\\u0041LL dbms.listQueries() YIELD query RETURN query", 400),
+    "comment ended by an escape": ("RETURN 1 AS one // \\u000a CALL dbms.listQueries() YIELD query RETURN query", 400),
+    "comment ended by CR": ("RETURN 1 AS one //\r CALL dbms.listQueries() YIELD query RETURN query", 400),
+    "quote by an escape": ("RETURN '\\u0027 CALL dbms.listQueries() YIELD query RETURN query //' AS s", 400),
+    "ideographic space": ("CALL\u3000dbms.listQueries() YIELD query RETURN query", 403),
+    "writing procedure": ("CALL db.idx.fulltext.createNodeIndex('Entity', 'name')", 403),
+    "load csv in a subquery": ("CALL { LOAD CSV FROM 'file:///etc/passwd' AS r RETURN r } RETURN r", 403),
+}
+
+
+@pytest.mark.parametrize("case", BYPASSES)
+def test_tricks_do_not_get_a_procedure_or_command_past_the_gate(client, graph, analyst, case) -> None:
+    query, status = BYPASSES[case]
+    before = fingerprint(graph), graph.version()
+    r = client.post("/api/cypher", json={"query": query}, headers=analyst)
+    assert r.status_code == status, r.text
+    assert r.json()["error"]["code"] == {403: "forbidden_cypher", 400: "cypher_syntax_error"}[status]
+    assert r.json()["error"]["message"].endswith((".", ")"))
+    assert (fingerprint(graph), graph.version()) == before
+
+
+def _nested(n: int) -> str:
+    return "RETURN " + "[" * n + "1" + "]" * n + " AS deep"
+
+
+@pytest.mark.parametrize(("body", "code", "limit"), [
+    ({"query": _nested(bounds.MAX_NESTING + 1)}, "query_too_deep", "MAX_NESTING"),
+    ({"query": "RETURN 1" + " + 1" * (bounds.MAX_OPERATOR_CHAIN + 1) + " AS n"}, "query_too_complex",
+     "MAX_OPERATOR_CHAIN"),
+    ({"query": "RETURN " + ", ".join(f"{'[' * 12}{i}{']' * 12} AS c{i}" for i in range(20))}, "query_too_complex",
+     "MAX_PARSE_WORK"),
+    ({"query": "RETURN size($grid) AS n", "params": {"grid": [[0] * 1000] * 1000}}, "params_too_large",
+     "MAX_PARAM_VALUES"),
+    ({"query": "RETURN size($a) AS n", "params": {"a": "x" * (bounds.MAX_PARAM_BYTES + 1)}}, "params_too_large",
+     "MAX_PARAM_BYTES"),
+])
+def test_queries_past_a_limit_are_400_naming_it(client, analyst, body, code, limit) -> None:
+    r = client.post("/api/cypher", json=body, headers=analyst)
+    assert r.status_code == 400, r.text
+    error = r.json()["error"]
+    assert error["code"] == code and error["details"]["limit"] == limit
+    assert error["details"]["found"] > error["details"]["maximum"] == getattr(bounds, limit)
+    assert f"{error['details']['maximum']:,}" in error["message"]
+
+
+@pytest.mark.parametrize("query", [
+    _nested(bounds.MAX_NESTING),
+    "RETURN " + "NOT (" * (bounds.MAX_NESTING // 2) + "false" + ")" * (bounds.MAX_NESTING // 2) + " AS deep",
+    "RETURN 1" + " + 1" * bounds.MAX_OPERATOR_CHAIN + " AS deep",
+    "WITH 1 AS x " + "WITH x " * (bounds.MAX_CLAUSES - 2) + "RETURN x AS deep",
+    "RETURN [" + ", ".join(["(1)"] * (bounds.MAX_BRACKETS - 1)) + "] AS deep",
+])
+def test_queries_at_the_limits_run_quickly_on_every_engine(client, analyst, query) -> None:
+    started = time.monotonic()
+    r = client.post("/api/cypher", json={"query": query}, headers=analyst)
+    assert r.status_code == 200, r.text
+    assert time.monotonic() - started < 5
+    assert r.json()["rows"][0][0] is not None
+
+
+@pytest.mark.parametrize(("params", "param"), [({"x": "bell\x07"}, "x"), ({"y": ["ok", "esc\x1b"]}, "y"),
+                                               ({"z": {"k\x01": 1}}, "z")])
+def test_control_characters_in_parameters_are_422_naming_the_parameter(client, analyst, params, param) -> None:
+    r = client.post("/api/cypher", json={"query": "RETURN 1 AS one", "params": params}, headers=analyst)
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["code"] == "invalid_parameter" and error["details"][0]["param"] == param
+    assert "control character" in error["message"]
+    ok = client.post("/api/cypher", json={"query": "RETURN $x AS x", "params": {"x": "tab\tline\nreturn\r"}},
+                     headers=analyst)
+    assert ok.status_code == 200 and ok.json()["rows"] == [["tab\tline\nreturn\r"]]
+
+
 @pytest.mark.parametrize("value", NASTY)
 def test_injection_through_parameters_ids_and_search(client, graph, analyst, value) -> None:
     before = fingerprint(graph), graph.version()
@@ -201,6 +282,7 @@ class DownStore(GraphStore):
         raise StoreUnavailable("FalkorDB stopped answering; retry when it is back.", tried="unix socket /x")
 
     _run = setup_schema = version = _bump_version = clear = ping = _down
+    take_write_lock = renew_write_lock = release_write_lock = _down
 
     def close(self) -> None:
         pass

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
+import random
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import networkx as nx
 import pytest
 from typer.testing import CliRunner
 
-from app.saved_queries import BUILTIN_DIR, QueryDefinitionError, QueryLibrary, parse
+from app.saved_queries import BUILTIN_DIR, ParamError, QueryDefinitionError, QueryLibrary, parse
 from tests.api_helpers import auth, incident
 from tests.test_api_graph import expected_ecosystem, node_ids, rel_keys
 
@@ -306,6 +308,94 @@ def test_parameters_in_strings_and_comments_are_not_parameters() -> None:
     assert parse(GOOD, "q", builtin=False).bind({}, from_text=True) == {"x": 1}
 
 
+def _header(param: str) -> str:
+    return f"---\ntitle: t\nparameters:\n  x: {param}\n---\nRETURN $x AS x\n"
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("---\ntitle: \"one\\ntwo\"\n---\nRETURN 1", "one line"),
+    ("---\ntitle: \"a\\n---\\nb\"\n---\nRETURN 1", "one line"),
+    ("---\ntitle: \"   \"\n---\nRETURN 1", "one line"),
+    ("---\ntitle: " + "t" * 201 + "\n---\nRETURN 1", "at most 200"),
+    ("---\ntitle: t\ndescription: " + "d" * 2001 + "\n---\nRETURN 1", "at most 2000"),
+    ("---\ntitle: t\ndescription: \"bell \\a\"\n---\nRETURN 1", "U+0007"),
+    (_header("{type: string, choices: [" + ", ".join(f"c{i}" for i in range(201)) + "]}"), "between 1 and 200"),
+    (_header("{type: string, choices: []}"), "between 1 and 200"),
+    (_header("{type: string, choices: [" + "c" * 201 + "]}"), "longer than 200"),
+    (_header("{type: integer, choices: [1, two]}"), "does not fit the type integer"),
+    (_header("{type: node_type, choices: [Enterprise, Martian]}"), "is not a node_type"),
+    (_header("{type: string_list, choices: [1]}"), "does not fit the type string_list"),
+    (_header("{type: integer, minimum: 10, maximum: 1}"), "greater than maximum"),
+    (_header("{type: integer, minimum: .nan}"), "finite"),
+    (_header("{type: string, minimum: 1}"), "integer and float parameters only"),
+    (_header("{type: integer, max_length: 5}"), "string, string_list and entity_id parameters only"),
+    (_header("{type: string, max_length: 0}"), "max_length"),
+    (_header("{type: string, max_length: 100001}"), "max_length"),
+    (_header("{type: string, choices: [a, b], default: c}"), "default of x: must be one of: a, b"),
+    (_header("{type: integer, minimum: 1, maximum: 5, default: 9}"), "default of x: must be at most 5"),
+    (_header("{type: string, max_length: 3, default: abcd}"), "default of x: longer than 3"),
+    (_header("{type: string, pattern: '^[a-z]+$', default: ABC}"), "does not match the pattern"),
+    (_header("{type: string, pattern: '(a)\\1'}"), "RE2 syntax"),
+    (_header("{type: string, pattern: '(?=a)b'}"), "RE2 syntax"),
+    (_header("{type: string, pattern: '" + "a" * 501 + "'}"), "longer than 500"),
+    (_header("{type: string, description: " + "d" * 1001 + "}"), "longer than 1000"),
+    ("---\ntitle: t\nparameters:\n" + "".join(f"  p{i}: {{type: string}}\n" for i in range(51)) + "---\n"
+     + "RETURN " + ", ".join(f"$p{i}" for i in range(51)), "at most 50"),
+    ("---\ntitle: t\n---\nRETURN " + "[" * 15 + "1" + "]" * 15, "nests 15 levels"),
+    ("---\ntitle: t\n---\nRETURN 'open", "Unterminated string"),
+    ("---\ntitle: t\n---\nCALL `db`.`labels`()", "backticks"),
+])
+def test_header_fields_are_checked_for_shape_and_size(text, problem) -> None:
+    with pytest.raises(QueryDefinitionError) as info:
+        parse(text, "q", builtin=False)
+    assert problem in str(info.value)
+
+
+def test_a_catastrophic_pattern_answers_at_once() -> None:
+    query = parse(_header("{type: string, pattern: '(a+)+$', max_length: 10000}"), "q", builtin=False)
+    for value in ("a" * 28 + "!", "a" * 5000 + "!"):
+        started = time.monotonic()
+        with pytest.raises(ParamError, match="does not match the pattern"):
+            query.bind({"x": value}, from_text=True)
+        assert time.monotonic() - started < 0.5
+    assert query.bind({"x": "aaaa"}, from_text=True) == {"x": "aaaa"}
+
+
+TRICKY_TEXT = ["\n---\n", "---", "...", "\n...\n", "\r\n---\r\n", "\u2028---\u2028", "\x85", "# not a comment",
+               "key: value", "- item", "'", '"', "`", "|", ">", "{", "}", "[", "]", "&anchor", "*alias", "!tag",
+               "%YAML", "@", "\t", " ", "  ", "太钢", "\ufeff", "\\", "null", "true", "1e3", "~", "\n\n", "?"]
+
+
+def _tricky(rng: random.Random, one_line: bool) -> str:
+    parts = [p for p in TRICKY_TEXT if not one_line or not any(c in p for c in "\r\n\x85\u2028")]
+    return "".join(rng.choice(parts) for _ in range(rng.randint(1, 8)))
+
+
+def test_a_saved_file_always_reads_back_as_the_same_query(tmp_path: Path) -> None:
+    from app.saved_queries import SavedQuery
+
+    rng = random.Random(5)
+    for i in range(300):
+        title = _tricky(rng, one_line=True)
+        if not title.strip():
+            title = "t" + title
+        choices = sorted({_tricky(rng, one_line=False)[:200] for _ in range(rng.randint(1, 4))})
+        query = SavedQuery(name=f"q{i}", title=title, description=_tricky(rng, one_line=False), builtin=False,
+                           parameters={"p": {"type": "string", "description": _tricky(rng, one_line=False),
+                                             "choices": choices, "default": rng.choice(choices)}},
+                           cypher="RETURN $p AS p, '\n---\n' AS framing // ---\n")
+        library = QueryLibrary(builtin_dir=tmp_path / "none", user_dir=tmp_path)
+        library.save(query)
+        again = library.get(query.name)
+        assert again is not None and again.model_dump() == query.model_dump(), (i, query.to_file_text())
+
+
+def test_a_header_ends_only_at_a_line_that_is_exactly_three_dashes() -> None:
+    text = "---\ntitle: t\ndescription: |-\n  a\n  ---\n  b\n---\nRETURN 1 AS one\n"
+    query = parse(text, "q", builtin=False)
+    assert query.description == "a\n---\nb" and query.cypher == "RETURN 1 AS one"
+
+
 def test_a_broken_user_file_is_listed_as_a_problem(tmp_path: Path) -> None:
     (tmp_path / "broken.cypher").write_text("no header", encoding="utf-8")
     (tmp_path / "fine.cypher").write_text(GOOD, encoding="utf-8")
@@ -374,19 +464,26 @@ def test_csv_output_has_the_columns_and_neutralises_formulas(client, graph) -> N
     assert rows[1:] == [["'=cmd|' /C calc'!A0", "-5"], ["'@SUM(1)", ""]]
 
 
-def test_save_a_query_then_list_and_run_it(client, graph) -> None:
+@pytest.fixture
+def analyst(client) -> dict[str, str]:
+    """The analyst key, with the client's rate limits reset (saves are rate-limited)."""
+    client.app.state.services.rate_limiters = {}
+    return auth("analyst")
+
+
+def test_save_a_query_then_list_and_run_it(client, graph, analyst) -> None:
     body = {"name": "clusters_by_name", "title": "集群名称", "returns": "table",
             "parameters": {"prefix": {"type": "string", "default": "", "description": "Name prefix"}},
             "cypher": "MATCH (c:Cluster) WHERE c.name STARTS WITH $prefix RETURN c.id AS id ORDER BY id"}
-    r = client.post("/api/queries", json=body, headers=auth("analyst"))
+    r = client.post("/api/queries", json=body, headers=analyst)
     assert r.status_code == 201, r.text
     assert r.json()["builtin"] is False
     assert "clusters_by_name" in [q["name"] for q in client.get("/api/queries").json()["items"]]
     rows = client.get("/api/queries/clusters_by_name/run").json()["rows"]
     assert [r[0] for r in rows] == sorted(n for (n,) in graph.read("MATCH (c:Cluster) RETURN c.id").rows)
-    again = client.post("/api/queries", json=body, headers=auth("analyst"))
+    again = client.post("/api/queries", json=body, headers=analyst)
     assert again.status_code == 409
-    shipped = client.post("/api/queries", json=body | {"name": "chain_gaps"}, headers=auth("analyst"))
+    shipped = client.post("/api/queries", json=body | {"name": "chain_gaps"}, headers=analyst)
     assert shipped.status_code == 409
 
 
@@ -394,11 +491,67 @@ def test_save_a_query_then_list_and_run_it(client, graph) -> None:
     ({"cypher": "MATCH (n RETURN n"}, 400), ({"cypher": "RETURN $undeclared"}, 422),
     ({"name": "Bad-Name"}, 422), ({"parameters": {"x": {"type": "integer", "default": "one"}}}, 422),
 ])
-def test_invalid_queries_are_not_saved(client, change, status) -> None:
+def test_invalid_queries_are_not_saved(client, analyst, change, status) -> None:
     body = {"name": "will_not_exist", "title": "t", "cypher": "RETURN 1 AS one"} | change
-    r = client.post("/api/queries", json=body, headers=auth("analyst"))
+    r = client.post("/api/queries", json=body, headers=analyst)
     assert r.status_code == status, r.text
     assert client.get("/api/queries/will_not_exist").status_code == 404
+
+
+def test_a_title_that_would_break_the_file_is_refused_and_a_description_is_kept(client, analyst) -> None:
+    body = {"name": "framing_title", "title": "a\n---\nb", "cypher": "RETURN 1 AS one"}
+    r = client.post("/api/queries", json=body, headers=analyst)
+    assert r.status_code == 422 and "one line" in r.json()["error"]["message"]
+    description = "first\n---\ntitle: hijacked\n---\nMATCH (n) DETACH DELETE n"
+    body = {"name": "framing_description", "title": "t", "description": description, "cypher": "RETURN 1 AS one"}
+    r = client.post("/api/queries", json=body, headers=analyst)
+    assert r.status_code == 201, r.text
+    shown = client.get("/api/queries/framing_description").json()
+    assert shown["description"] == description and shown["cypher"] == "RETURN 1 AS one"
+
+
+def test_saving_a_query_past_a_limit_or_with_a_procedure_is_refused(client, analyst) -> None:
+    deep = {"name": "too_deep", "title": "t", "cypher": "RETURN " + "[" * 30 + "1" + "]" * 30 + " AS x"}
+    r = client.post("/api/queries", json=deep, headers=analyst)
+    assert r.status_code == 400 and r.json()["error"]["code"] == "query_too_deep"
+    proc = {"name": "a_procedure", "title": "t", "cypher": "CALL db.`labels`() YIELD label RETURN label"}
+    r = client.post("/api/queries", json=proc, headers=analyst)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden_cypher"
+    for name in ("too_deep", "a_procedure"):
+        assert client.get(f"/api/queries/{name}").status_code == 404
+
+
+def test_a_catastrophic_pattern_is_answered_at_once_through_the_api(client, analyst) -> None:
+    body = {"name": "slow_pattern", "title": "t", "cypher": "RETURN $x AS x",
+            "parameters": {"x": {"type": "string", "pattern": "(a+)+$", "default": "aaa"}}}
+    assert client.post("/api/queries", json=body, headers=analyst).status_code == 201
+    started = time.monotonic()
+    r = client.get("/api/queries/slow_pattern/run", params={"x": "a" * 40 + "!"})
+    assert r.status_code == 422 and r.json()["error"]["details"][0]["param"] == "x"
+    assert time.monotonic() - started < 1
+    backreference = body | {"name": "backreference", "parameters": {"x": {"type": "string", "pattern": "(a)\\1"}}}
+    r = client.post("/api/queries", json=backreference, headers=analyst)
+    assert r.status_code == 422 and "RE2" in r.json()["error"]["message"]
+
+
+def test_saves_are_rate_limited(client, analyst) -> None:
+    codes = [client.post("/api/queries", json={"name": f"burst_{i}", "title": "t", "cypher": "RETURN 1 AS one"},
+                         headers=analyst).status_code for i in range(8)]
+    assert codes[:5] == [201] * 5 and codes[-1] == 429
+    r = client.post("/api/queries", json={"name": "burst_x", "title": "t", "cypher": "RETURN 1 AS one"},
+                    headers=analyst)
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
+
+
+def test_oversized_and_control_character_parameters_of_a_saved_query(client, nxg) -> None:
+    ent = of_type(nxg, "Enterprise")[0]
+    r = client.post("/api/queries/enterprise_collaborators/run",
+                    json={"params": {"enterprise": ent, "rel_types": ["LEADS"] * 60_000}})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "params_too_large", r.text
+    assert r.json()["error"]["details"]["limit"] == "MAX_PARAM_VALUES"
+    r = client.get("/api/queries/chain_gaps/run", params={"region": "太原\x01市"})
+    assert r.status_code == 422 and r.json()["error"]["details"][0]["param"] == "region"
+    assert "U+0001" in r.json()["error"]["details"][0]["message"]
 
 
 # -- the CLI ---------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from app.cli.common import console, err_console, fail, open_store, print_result, settings
+from app.cypher_text import RejectedCypher
 from app.saved_queries import ParamError, QueryDefinitionError, QueryLibrary, SavedQuery, result_csv, run
 from app.services import query_library
 from graph.model import to_json
@@ -81,7 +82,10 @@ def run_query(
     except ParamError as exc:
         fail(f"invalid parameters: {exc}", 2)
     with open_store() as store:
-        result = run(store, q, params, limit=limit)
+        try:
+            result = run(store, q, params, limit=limit)
+        except RejectedCypher as exc:
+            fail(str(exc), 2)
     if fmt == "csv":
         typer.echo(result_csv(result), nl=False)
     elif fmt == "json":

@@ -9,6 +9,9 @@ from pathlib import Path
 import typer
 
 from app.cli.common import console, fail, open_store, parse_params, print_result, settings
+from app.cypher_gate import check_query
+from app.cypher_text import RejectedCypher
+from app.row_limit import row_limited
 from app.settings import ConfigError, load_settings
 from graph.errors import StoreError
 from graph.factory import engine_checks
@@ -93,13 +96,26 @@ def _data_dir_check(data_dir: Path) -> tuple[str, bool, str]:
 def cypher(
     query: str = typer.Argument(..., help="The Cypher text."),
     param: list[str] = typer.Option(None, "--param", "-p", help="Parameter key=value (JSON values allowed)."),
-    write: bool = typer.Option(False, "--write", help="Allow the query to write (default: read-only)."),
+    write: bool = typer.Option(False, "--write", help="Allow the query to write, to run administrative commands "
+                               "and any procedure, and to LOAD CSV from a local file:/// URL (default: read-only)."),
     as_json: bool = typer.Option(False, "--json", help='Print {"columns": [...], "rows": [[...]]}.'),
 ) -> None:
-    """Run a Cypher query. Read-only unless --write is given; parameters are never pasted into the text."""
+    """Run a Cypher query. Read-only unless --write is given; parameters are never pasted into the text.
+
+    Without --write the query passes the API's checks: LOAD CSV, administrative commands (SHOW,
+    TERMINATE, USE, index, constraint, user and database commands) and procedures other than
+    db.labels, db.relationshipTypes and db.propertyKeys are refused. With --write those run, except
+    that LOAD CSV reads only a local file:/// URL written in the query, never the network. Queries
+    longer, deeper or more complex than the limits, and oversized parameters, are always refused:
+    they can stall or crash the embedded store."""
     params = parse_params(param)
+    try:
+        tokens = check_query(query, params, writes=write)
+    except RejectedCypher as exc:
+        fail(str(exc))
     with open_store() as store:
-        result = store.write(query, params) if write else store.read(query, params)
+        result = store.write(query, params) if write else \
+            store.read(row_limited(query, tokens, store.row_cap + 1), params)
     print_result(result, as_json)
 
 

@@ -127,6 +127,8 @@ def map_page(page: str, title: str, view_json: str) -> str:
 
 # -- standalone files -------------------------------------------------------------------------------------
 SOURCES_QUERY = "MATCH (s:Source) RETURN s.id, s.title, s.sections"
+SEARCH_NAME_MAX = 200
+"""Longest name (or alias) a standalone file gets pinyin search keys for; no real name comes near it."""
 
 
 def offline_facts(store: GraphStore | None, view_json: dict[str, Any]) -> dict[str, Any]:
@@ -140,12 +142,13 @@ def offline_facts(store: GraphStore | None, view_json: dict[str, Any]) -> dict[s
     search: dict[str, str] = {}
     for node in view_json["graph"]["nodes"]:
         props = node.get("properties") or {}
-        names = [props.get("name"), props.get("name_en"), *(props.get("aliases") or [])]
+        aliases = props.get("aliases")
+        names = [props.get("name"), props.get("name_en"), *(aliases if isinstance(aliases, list) else [aliases])]
         keys = []
         for name in names:
-            if isinstance(name, str) and name and not name.isascii():
+            if isinstance(name, str) and 0 < len(name) <= SEARCH_NAME_MAX and not name.isascii():
                 keys.extend(pinyin_keys(name))
-        search[node["id"]] = " ".join(keys)
+        search[str(node["id"])] = " ".join(keys)
     return {"sources": sources, "pinyin": search}
 
 

@@ -6,9 +6,14 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from app.auth import Principal, rate_limited
+from app.cypher_bounds import ParamError
+from app.cypher_gate import check_query
+from app.cypher_text import RejectedCypher
 from app.deps import get_settings, get_store
 from app.errors import ApiError
-from app.saved_queries import ForbiddenCypher, ParamError, check_allowed, check_params, result_json
+from app.fairness import heavy
+from app.row_limit import row_limited
+from app.saved_queries import result_json
 from app.schemas import CypherIn, QueryRunOut, error_responses
 from app.settings import Role, Settings
 from graph.store import GraphStore
@@ -16,23 +21,32 @@ from graph.store import GraphStore
 router = APIRouter(prefix="/api", tags=["queries"])
 
 
+def rejected(exc: RejectedCypher) -> ApiError:
+    """The answer to Cypher or parameters refused before they reach the engine: 400 for a limit or
+    unreadable text, 403 for what is not allowed, 422 for bad parameter values."""
+    message = f"Invalid parameters: {exc}" if isinstance(exc, ParamError) else str(exc)
+    return ApiError(exc.status, exc.code, message, exc.details)
+
+
 @router.post("/cypher", response_model=QueryRunOut,
              responses=error_responses(400, 401, 403, 422, 429, 503, 504))
 def cypher(
     body: CypherIn,
     principal: Principal = Depends(rate_limited("cypher", Role.ANALYST)),
+    _slot: None = heavy("cypher"),
     store: GraphStore = Depends(get_store),
     settings: Settings = Depends(get_settings),
 ) -> JSONResponse:
-    """Run read-only Cypher with parameters (analyst). The engine refuses any write; the time limit is
-    the smaller of ``timeout_ms`` and the server's; at most ``limit`` rows come back."""
+    """Run read-only Cypher with parameters (analyst). The engine refuses any write; LOAD CSV,
+    administrative commands and procedures other than db.labels, db.relationshipTypes and
+    db.propertyKeys are refused (403), and so are queries above the size, nesting and parameter
+    limits (400 ``query_too_large``, ``query_too_deep``, ``query_too_complex``, ``params_too_large``).
+    The time limit is the smaller of ``timeout_ms`` and the server's; at most ``limit`` rows come back."""
     try:
-        check_allowed(body.query)
-        check_params(body.params)
-    except ForbiddenCypher as exc:
-        raise ApiError(403, "forbidden_cypher", str(exc)) from None
-    except ParamError as exc:
-        raise ApiError(422, "invalid_parameter", f"Invalid parameters: {exc}", exc.problems) from None
+        tokens = check_query(body.query, body.params)
+    except RejectedCypher as exc:
+        raise rejected(exc) from None
     timeout = min(body.timeout_ms or settings.query_timeout_ms, settings.query_timeout_ms)
-    result = store.read(body.query, body.params, timeout_ms=timeout, row_cap=body.limit)
+    result = store.read(row_limited(body.query, tokens, body.limit + 1), body.params, timeout_ms=timeout,
+                        row_cap=body.limit)
     return JSONResponse(result_json(result))

@@ -10,7 +10,16 @@ from app.auth import require
 from app.deps import get_store
 from app.errors import ApiError
 from app.explore import NotFound, Subgraph, detail, neighbours
-from app.schemas import EntityDetail, LiuxinName, NeighborsOut, NodeTypeName, RelTypeName, SearchPage, error_responses
+from app.schemas import (
+    EntityDetail,
+    LiuxinName,
+    NeighborsOut,
+    NodeTypeName,
+    RelTypeName,
+    SearchPage,
+    error_responses,
+    filter_values,
+)
 from app.search import SearchIndex, get_search_index
 from app.settings import Role
 from graph.model import to_json
@@ -30,8 +39,8 @@ def not_found(entity_id: str) -> ApiError:
 @router.get("/entities", response_model=SearchPage)
 def search(
     q: str = Query("", max_length=200, description="Chinese text, English, pinyin (taigang) or initials (tg)."),
-    type: list[NodeTypeName] | None = Query(None, description="Only these types."),  # noqa: A002
-    liuxin: list[LiuxinName] | None = Query(None, description="Only entities in one of these 六新 categories."),
+    type: list[NodeTypeName] | None = filter_values("Only these types."),  # noqa: A002
+    liuxin: list[LiuxinName] | None = filter_values("Only entities in one of these 六新 categories."),
     region: str | None = Query(None, max_length=200, description="Only entities in this region (exact)."),
     limit: int = Query(20, ge=1, le=100),
     cursor: str | None = Query(None, pattern=r"^\d{1,9}$", description="From the previous page's next_cursor."),
@@ -63,8 +72,8 @@ def entity(entity_id: str = EntityId, store: GraphStore = Depends(get_store)) ->
 async def entity_neighbours(
     entity_id: str = EntityId,
     depth: int = Query(1, ge=1, le=3, description="Hops from the entity."),
-    types: list[NodeTypeName] | None = Query(None, description="Only enter nodes of these types."),
-    rel_types: list[RelTypeName] | None = Query(None, description="Only follow these relationship types."),
+    types: list[NodeTypeName] | None = filter_values("Only enter nodes of these types."),
+    rel_types: list[RelTypeName] | None = filter_values("Only follow these relationship types."),
     limit: int = Query(200, ge=1, le=2000, description="Most nodes returned besides the centre."),
     store: GraphStore = Depends(get_store),
 ) -> JSONResponse:

@@ -17,7 +17,8 @@ from fastapi.responses import Response
 from app.auth import require
 from app.deps import get_store
 from app.errors import ApiError
-from app.schemas import LiuxinName, NodeTypeName, RelTypeName, error_responses
+from app.fairness import heavy
+from app.schemas import LiuxinName, NodeTypeName, RelTypeName, error_responses, filter_values
 from app.settings import Role
 from graph.model import Node
 from graph.store import GraphStore
@@ -47,11 +48,12 @@ RELS = ("MATCH (a:Entity)-[r]->(b:Entity) WHERE ($ids IS NULL OR (a.id IN $ids A
                                         "description": "The graph file"}})
 def export(
     format: Literal["json", "csv", "graphml", "gexf"] = Query("json"),  # noqa: A002
-    types: list[NodeTypeName] | None = Query(None, description="Only nodes of these types."),
-    liuxin: list[LiuxinName] | None = Query(None, description="Only nodes in one of these 六新 categories."),
+    types: list[NodeTypeName] | None = filter_values("Only nodes of these types."),
+    liuxin: list[LiuxinName] | None = filter_values("Only nodes in one of these 六新 categories."),
     region: str | None = Query(None, max_length=200, description="Only nodes in this region."),
-    rel_types: list[RelTypeName] | None = Query(None, description="Only relationships of these types."),
+    rel_types: list[RelTypeName] | None = filter_values("Only relationships of these types."),
     store: GraphStore = Depends(get_store),
+    _slot: None = heavy("export"),
 ) -> Response:
     """The graph (or the subgraph the filters select: matching nodes and the relationships between
     them) as a file of loader records, which ``ecomap load`` and POST /api/load read back. CSV comes as

@@ -9,11 +9,11 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, Field
 
 from app.auth import require
+from app.cypher_text import RejectedCypher
 from app.deps import get_query_library, get_settings, get_store, services_of
-from app.errors import ApiError
+from app.fairness import heavy
 from app.pages.render import PAGE_CSP, map_context, map_page, render, standalone_html
 from app.pages.views import (
     ENTITY_DEPTH,
@@ -32,10 +32,17 @@ from app.pages.views import (
     view_key,
 )
 from app.saved_queries import ParamError, QueryDefinitionError, QueryLibrary, SavedQuery
+from app.schemas import MapViewIn
 from app.settings import Role, Settings
 from graph.store import GraphStore
 
-router = APIRouter(include_in_schema=False, dependencies=[Depends(require(Role.VIEWER))])
+
+async def page_language(lang: Literal["zh", "en"] | None = Query(None, description="Language the page's script "
+                                                                "shows (default: the last one chosen).")) -> None:
+    """Declares ``?lang=``, which only the page's script reads."""
+
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(require(Role.VIEWER)), Depends(page_language)])
 
 Format = Query("html", description="html, or json for the view the page draws.")
 
@@ -152,7 +159,11 @@ def form_fields(query: SavedQuery, given: dict[str, str], problems: dict[str, st
     return fields
 
 
-@router.get("/queries/{name}", response_class=HTMLResponse)
+def _runs(request: Request) -> bool:
+    return request.query_params.get("run", "").lower() in ("1", "true", "yes", "on")
+
+
+@router.get("/queries/{name}", response_class=HTMLResponse, dependencies=[heavy("query", when=_runs)])
 def query_page(request: Request, name: str = Path(min_length=1, max_length=64),
                limit: int = Query(1000, ge=1, le=10_000), run: bool = Query(False),
                store: GraphStore = Depends(get_store), library: QueryLibrary = Depends(get_query_library),
@@ -174,7 +185,12 @@ def query_page(request: Request, name: str = Path(min_length=1, max_length=64),
             problems = {p["param"]: p["message"] for p in exc.problems}
             context["error"] = "参数有误，请修改后重试。Invalid parameters."
         else:
-            view, result = query_view(store, query, params, limit=limit, timeout_ms=settings.query_timeout_ms)
+            try:
+                view, result = query_view(store, query, params, limit=limit, timeout_ms=settings.query_timeout_ms)
+            except RejectedCypher as exc:
+                context["error"] = f"查询被拒绝：{exc}"
+                return _html(render("query.html", page="query", query=query,
+                                    fields=form_fields(query, given, problems), limit=limit, **context))
             args = urlencode({**{k: v for k, v in given.items() if v != ""}, "limit": limit})
             context.update(result=result, title=query.title, api_url=f"/api/queries/{quote(name)}/run?{args}",
                            csv_url=f"/api/queries/{quote(name)}/run?{args}&format=csv")
@@ -185,29 +201,8 @@ def query_page(request: Request, name: str = Path(min_length=1, max_length=64),
 
 
 # -- export ----------------------------------------------------------------------------------------------
-class ExportIn(BaseModel):
-    """The view a browser is showing (after its expansions and filters), to save as a standalone file."""
-
-    kind: str = Field("export", max_length=20)
-    title: str = Field("创新生态云图", max_length=500)
-    title_en: str | None = Field(None, max_length=500)
-    center: str | None = Field(None, max_length=200)
-    depth: int | None = None
-    note: dict[str, Any] | None = None
-    gaps: dict[str, Any] | None = None
-    graph: dict[str, Any]
-    positions: dict[str, list[float]] | None = None
-
-
-@router.post("/export/map.html", response_class=HTMLResponse)
-def export_html(body: ExportIn = Body(...), store: GraphStore = Depends(get_store)) -> Response:
+@router.post("/export/map.html", response_class=HTMLResponse, dependencies=[heavy("export")])
+def export_html(body: MapViewIn = Body(...), store: GraphStore = Depends(get_store)) -> Response:
     """A standalone HTML file of the posted view: every asset inlined, no request when opened."""
-    nodes = body.graph.get("nodes")
-    rels = body.graph.get("relationships")
-    if not isinstance(nodes, list) or not isinstance(rels, list) or len(nodes) > MAX_LIMIT:
-        raise ApiError(422, "invalid_view", f"graph must hold lists nodes (at most {MAX_LIMIT}) and relationships")
-    data = body.model_dump()
-    data["graph"] = {"nodes": nodes, "relationships": rels, "truncated": bool(body.graph.get("truncated"))}
-    stem = "ecomap-" + "".join(ch for ch in body.kind if ch.isalnum())
-    return Response(standalone_html(data, store), media_type="text/html; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{stem}.html"'})
+    return Response(standalone_html(body.model_dump(), store), media_type="text/html; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="ecomap-{body.kind}.html"'})

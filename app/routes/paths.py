@@ -9,7 +9,7 @@ from app.auth import require
 from app.deps import get_store
 from app.errors import ApiError
 from app.explore import NotFound, SearchTooBroad, shortest_paths
-from app.schemas import PathsOut, RelTypeName, error_responses
+from app.schemas import PathsOut, RelTypeName, error_responses, filter_values
 from app.settings import Role
 from graph.model import graph_parts, to_json
 from graph.store import GraphStore
@@ -23,7 +23,7 @@ def paths(
     source: str = Query(..., alias="from", min_length=1, max_length=200, description="Start entity id."),
     target: str = Query(..., alias="to", min_length=1, max_length=200, description="End entity id."),
     max_hops: int = Query(4, ge=1, le=6),
-    rel_types: list[RelTypeName] | None = Query(None, description="Only follow these relationship types."),
+    rel_types: list[RelTypeName] | None = filter_values("Only follow these relationship types."),
     limit: int = Query(20, ge=1, le=100, description="Most paths returned."),
     store: GraphStore = Depends(get_store),
 ) -> JSONResponse:

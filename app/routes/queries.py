@@ -7,11 +7,14 @@ from typing import Any, Literal
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from app.auth import Principal, require
+from app.auth import Principal, rate_limited, require
+from app.cypher_gate import check_query
+from app.cypher_text import RejectedCypher
 from app.deps import get_query_library, get_settings, get_store
 from app.errors import ApiError
+from app.fairness import heavy
+from app.routes.cypher import rejected
 from app.saved_queries import (
-    ParamError,
     QueryDefinitionError,
     QueryLibrary,
     SavedQuery,
@@ -64,13 +67,12 @@ def lookup(library: QueryLibrary, name: str) -> SavedQuery:
     return query
 
 
-def param_error(exc: ParamError) -> ApiError:
-    return ApiError(422, "invalid_parameter", f"Invalid query parameters: {exc}", exc.problems)
-
-
 def execute(store: GraphStore, settings: Settings, query: SavedQuery, params: dict[str, Any], limit: int,
             fmt: str) -> Response:
-    result = run(store, query, params, limit=limit, timeout_ms=settings.query_timeout_ms)
+    try:
+        result = run(store, query, params, limit=limit, timeout_ms=settings.query_timeout_ms)
+    except RejectedCypher as exc:
+        raise rejected(exc) from None
     if fmt == "csv":
         return Response(result_csv(result), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{query.name}.csv"'})
@@ -101,6 +103,7 @@ def show_query(name: str = QueryName, library: QueryLibrary = Depends(get_query_
                                                                           **CSV_RESPONSE})
 def run_query_get(
     request: Request,
+    _slot: None = heavy("query"),
     name: str = QueryName,
     format: Literal["json", "csv"] = Format,  # noqa: A002
     limit: int = RowLimit,
@@ -118,8 +121,8 @@ def run_query_get(
             given[key] = values[0] if len(values) == 1 else ",".join(values)
     try:
         params = query.bind(given, from_text=True)
-    except ParamError as exc:
-        raise param_error(exc) from None
+    except RejectedCypher as exc:
+        raise rejected(exc) from None
     return execute(store, settings, query, params, limit, format)
 
 
@@ -127,6 +130,7 @@ def run_query_get(
                                                                            **CSV_RESPONSE})
 def run_query_post(
     body: QueryRunIn = Body(default_factory=QueryRunIn),
+    _slot: None = heavy("query"),
     name: str = QueryName,
     format: Literal["json", "csv"] = Format,  # noqa: A002
     limit: int = RowLimit,
@@ -138,20 +142,25 @@ def run_query_post(
     query = lookup(library, name)
     try:
         params = query.bind(body.params, from_text=False)
-    except ParamError as exc:
-        raise param_error(exc) from None
+    except RejectedCypher as exc:
+        raise rejected(exc) from None
     return execute(store, settings, query, params, limit, format)
 
 
 @router.post("/queries", response_model=SavedQueryOut, status_code=201,
-             responses=error_responses(400, 409, 504))
+             responses=error_responses(400, 409, 429, 504))
 def save_query(
     body: SavedQueryIn,
-    principal: Principal = Depends(require(Role.ANALYST)),
+    principal: Principal = Depends(rate_limited("save", Role.ANALYST)),
     store: GraphStore = Depends(get_store),
     library: QueryLibrary = Depends(get_query_library),
 ) -> dict:
-    """Save a new query (analyst). Its header is validated and it is dry-run read-only first."""
+    """Save a new query (analyst; rate-limited). Its Cypher passes the same checks as ``POST /api/cypher``,
+    its header is validated and it is dry-run read-only first."""
+    try:
+        check_query(body.cypher)
+    except RejectedCypher as exc:
+        raise rejected(exc) from None
     try:
         query = SavedQuery(name=body.name, title=body.title, description=body.description, returns=body.returns,
                            parameters={k: p.model_dump() for k, p in body.parameters.items()},
