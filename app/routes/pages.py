@@ -187,15 +187,14 @@ def query_page(request: Request, name: str = Path(min_length=1, max_length=64),
         else:
             try:
                 view, result = query_view(store, query, params, limit=limit, timeout_ms=settings.query_timeout_ms)
-            except RejectedCypher as exc:
+            except RejectedCypher as exc:  # parameters over the size limits
                 context["error"] = f"查询被拒绝：{exc}"
-                return _html(render("query.html", page="query", query=query,
-                                    fields=form_fields(query, given, problems), limit=limit, **context))
-            args = urlencode({**{k: v for k, v in given.items() if v != ""}, "limit": limit})
-            context.update(result=result, title=query.title, api_url=f"/api/queries/{quote(name)}/run?{args}",
-                           csv_url=f"/api/queries/{quote(name)}/run?{args}&format=csv")
-            if result["graph"]["nodes"]:
-                context.update(map_context(script_json(place(view).to_json())))
+            else:
+                args = urlencode({**{k: v for k, v in given.items() if v != ""}, "limit": limit})
+                context.update(result=result, title=query.title, api_url=f"/api/queries/{quote(name)}/run?{args}",
+                               csv_url=f"/api/queries/{quote(name)}/run?{args}&format=csv")
+                if result["graph"]["nodes"]:
+                    context.update(map_context(script_json(place(view).to_json())))
     return _html(render("query.html", page="query", query=query, fields=form_fields(query, given, problems),
                         limit=limit, **context))
 
