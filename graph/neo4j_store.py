@@ -69,6 +69,7 @@ class Neo4jStore(GraphStore):
         super().__init__(**limits)
         self.uri = uri
         self.database = database
+        self._meta_key_ready = False
         try:
             self._driver = GraphDatabase.driver(uri, auth=(user, password), max_transaction_retry_time=_RETRY_BUDGET_S,
                                                 connection_timeout=_CONNECT_TIMEOUT_S,
@@ -137,6 +138,7 @@ class Neo4jStore(GraphStore):
     # -- write lock: a bookkeeping node; setting a property first takes its lock in the transaction,
     # so two writers trying at once are serialised and the second sees the first one's claim
     def take_write_lock(self, token: str, owner: str, lease_ms: int) -> LockHolder | None:
+        self._ensure_meta_key()
         row = self._run(_TAKE_LOCK, {"token": token, "owner": owner, "lease": lease_ms}, read_only=False,
                         timeout_ms=self.timeout_ms, row_cap=1).rows[0]
         return None if row[0] else LockHolder(row[1], row[2] / 1000)
@@ -152,12 +154,19 @@ class Neo4jStore(GraphStore):
         return not self.read(f"MATCH (n) WHERE NOT n:{META_LABEL} RETURN n LIMIT 1").rows
 
     # -- schema, version, admin ----------------------------------------------------------
+    def _ensure_meta_key(self) -> None:
+        """The unique key of the bookkeeping nodes: without it two writers claiming the write lock at
+        once could each create a lock node."""
+        if not self._meta_key_ready:
+            self.write(f"CREATE CONSTRAINT ecomap_meta_key_unique IF NOT EXISTS FOR (m:{META_LABEL}) "
+                       "REQUIRE m.key IS UNIQUE")
+            self._meta_key_ready = True
+
     def setup_schema(self) -> None:
         # Labels and properties come from the ontology module, never from user input.
         self.write(f"CREATE CONSTRAINT entity_id_unique IF NOT EXISTS FOR (n:{ENTITY_LABEL}) "
                    "REQUIRE n.id IS UNIQUE")
-        self.write(f"CREATE CONSTRAINT ecomap_meta_key_unique IF NOT EXISTS FOR (m:{META_LABEL}) "
-                   "REQUIRE m.key IS UNIQUE")
+        self._ensure_meta_key()
         for t in NODE_TYPES:
             for prop in ("id", *INDEXED_PROPERTIES):
                 self.write(f"CREATE INDEX {t.label.lower()}_{prop} IF NOT EXISTS FOR (n:{t.label}) ON (n.{prop})")

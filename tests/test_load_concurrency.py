@@ -16,6 +16,7 @@ import networkx as nx
 import pytest
 
 from graph.errors import WriteLocked
+from graph.factory import open_store
 from graph.store import GraphStore
 from graph.write_lock import holding_write_lock
 from loaders import load_paths
@@ -61,6 +62,27 @@ def test_the_write_lock_has_one_holder_and_says_who(store: GraphStore) -> None:
     store.release_write_lock("first")
     assert store.take_write_lock("second", "bo", 10_000) is None
     store.release_write_lock("second")
+
+
+def test_writers_claiming_the_lock_at_once_from_separate_connections_get_one_holder(engine, store) -> None:
+    claimants = [open_store(engine.config(store)) for _ in range(8)]
+    start, results = threading.Barrier(len(claimants)), {}
+
+    def claim(i: int, other: GraphStore) -> None:
+        start.wait()
+        results[i] = other.take_write_lock(f"token-{i}", f"writer {i}", 10_000)
+
+    threads = [threading.Thread(target=claim, args=(i, c)) for i, c in enumerate(claimants)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    winners = [i for i, holder in results.items() if holder is None]
+    assert len(winners) == 1 and len(results) == len(claimants)
+    assert {h.owner for h in results.values() if h is not None} <= {f"writer {winners[0]}"}
+    store.release_write_lock(f"token-{winners[0]}")
+    for c in claimants:
+        c.close()
 
 
 def test_a_crashed_holder_loses_the_lock_when_its_lease_runs_out(store: GraphStore) -> None:
