@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.i18n import pair
 from app.pages.render import PAGE_CSP, render
 from graph.errors import (
     ConstraintViolation,
@@ -79,10 +80,8 @@ def wants_page(request: Request) -> bool:
 def internal_error_response(request: Request, correlation_id: str) -> Response:
     headers = {"X-Correlation-ID": correlation_id}
     if wants_page(request):
-        html = render("error.html", page="error", heading="服务器内部错误",
-                      message="处理请求时发生了意外错误。请稍后重试；如果问题持续出现，请把下面的错误编号告诉管理员。",
-                      message_en="An unexpected error occurred. Try again later; if it keeps happening, give the "
-                      "administrator the error id below.", correlation_id=correlation_id)
+        html = render("error.html", page="error", heading=pair("error.internal.heading"),
+                      message=pair("error.internal.message"), correlation_id=correlation_id)
         return HTMLResponse(html, status_code=500, headers={**headers, "Content-Security-Policy": PAGE_CSP})
     return error_response(500, "internal_error", "An unexpected error occurred on the server. Try again later; "
                           "if it keeps happening, report the correlation id to the administrator.",

@@ -20,6 +20,7 @@ from urllib.parse import quote
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from app.i18n import both, catalogue_json, t, t_text
 from app.pages.views import View, script_json
 from graph.ontology import LIUXIN_EN, NODE_TYPES, REL_TYPES, Liuxin, node_props, rel_props
 from graph.store import GraphStore
@@ -28,6 +29,10 @@ PAGES_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = PAGES_DIR / "templates"
 STATIC_DIR = PAGES_DIR / "static"
 STATIC_URL = "/static"
+
+SCRIPTS = ("ecomap.js",)
+"""The page's scripts, in the order they run (each adds its part to the ``Ecomap`` namespace): linked by
+the served pages, inlined in the same order into a standalone file."""
 
 PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
             "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
@@ -59,7 +64,7 @@ def _inline_assets() -> dict[str, Markup]:
         return (STATIC_DIR / path).read_text(encoding="utf-8")
 
     return {"vis_js": _inline_script(read("vendor/vis-network/vis-network.min.js")),
-            "app_js": _inline_script(read("ecomap.js")),
+            "app_js": [_inline_script(read(path)) for path in SCRIPTS],
             "vis_css": Markup(read("vendor/vis-network/vis-network.css").replace("</", "<\\/")),
             "app_css": Markup(read("ecomap.css").replace("</", "<\\/"))}
 
@@ -105,13 +110,15 @@ def _url_part(text: str) -> str:
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(static=static_url, render_cell=render_cell)
+    env.globals.update(static=static_url, render_cell=render_cell, t=t, t_text=t_text, both=both,
+                       catalogue_json=catalogue_json)
     return env
 
 
 def render(template: str, **context: Any) -> str:
     context.setdefault("standalone", False)
     context.setdefault("has_map", False)
+    context.setdefault("scripts", SCRIPTS)
     return environment().get_template(template).render(**context)
 
 

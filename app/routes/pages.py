@@ -14,6 +14,7 @@ from app.auth import require
 from app.cypher_text import RejectedCypher
 from app.deps import get_query_library, get_settings, get_store, services_of
 from app.fairness import heavy
+from app.i18n import pair
 from app.pages.render import PAGE_CSP, map_context, map_page, render, standalone_html
 from app.pages.views import (
     ENTITY_DEPTH,
@@ -57,8 +58,9 @@ def _html(text: str, status: int = 200) -> HTMLResponse:
                                                            "Referrer-Policy": "same-origin"})
 
 
-def _not_found(heading: str, message: str, message_en: str) -> HTMLResponse:
-    return _html(render("error.html", page="error", heading=heading, message=message, message_en=message_en), 404)
+def _not_found(key: str, **values: str) -> HTMLResponse:
+    """The 404 page for message ``key`` of the catalogue (its heading is ``key.heading``)."""
+    return _html(render("error.html", page="error", heading=pair(f"{key}.heading"), message=pair(key, **values)), 404)
 
 
 def _cached_view(request: Request, store: GraphStore, key: tuple, build) -> tuple[str, str]:
@@ -98,8 +100,7 @@ def entity(request: Request, entity_id: str = Path(min_length=1, max_length=200)
         title, text = _cached_view(request, store, ("entity", entity_id, depth, limit),
                                    lambda: entity_view(store, entity_id, depth, limit))
     except ViewNotFound:
-        return _not_found("未找到实体", f"没有编号为 “{entity_id}” 的实体。请用上方的搜索框查找。",
-                          f"No entity has the id “{entity_id}”. Use the search box above.")
+        return _not_found("page.not_found.entity", id=entity_id)
     return _respond("entity", format, title, text)
 
 
@@ -115,8 +116,7 @@ def cluster(request: Request, cluster_id: str = Path(min_length=1, max_length=20
     try:
         title, text = _cached_view(request, store, ("cluster", cluster_id), build)
     except ViewNotFound:
-        return _not_found("未找到产业集群", f"没有编号为 “{cluster_id}” 的产业集群。",
-                          f"No industry cluster has the id “{cluster_id}”.")
+        return _not_found("page.not_found.cluster", id=cluster_id)
     return _respond("cluster", format, title, text)
 
 
@@ -172,9 +172,9 @@ def query_page(request: Request, name: str = Path(min_length=1, max_length=64),
     try:
         query = library.get(name)
     except QueryDefinitionError as exc:
-        return _not_found("查询文件有误", f"查询 “{name}” 的文件无效：{exc}", "The saved query file is not valid.")
+        return _not_found("page.bad_query", name=name, problem=str(exc))
     if query is None:
-        return _not_found("未找到查询", f"没有名为 “{name}” 的保存查询。", f"There is no saved query named “{name}”.")
+        return _not_found("page.not_found.query", name=name)
     given = {k: v for k, v in request.query_params.items() if k in query.parameters}
     problems: dict[str, str] = {}
     context: dict[str, Any] = {"result": None, "error": None, "has_map": False}

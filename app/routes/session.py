@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.auth import SESSION_COOKIE, failed_key_wait, lookup_role, record_failed_key
 from app.deps import services_of
+from app.i18n import pair
 from app.origin import same_origin
 from app.pages.render import PAGE_CSP, render
 from app.routes.pages import page_language
@@ -21,7 +22,7 @@ def _safe_next(target: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/"
 
 
-def _login_page(next_path: str, error: str = "", status: int = 200,
+def _login_page(next_path: str, error: tuple[str, str] | None = None, status: int = 200,
                 headers: dict[str, str] | None = None) -> HTMLResponse:
     html = render("login.html", page="login", title="登录", next=_safe_next(next_path), error=error)
     return HTMLResponse(html, status_code=status, headers={"Content-Security-Policy": PAGE_CSP, **(headers or {})})
@@ -36,11 +37,11 @@ def login_form(next: str = Query("/", max_length=2000)) -> HTMLResponse:
 def login(request: Request, key: str = Form(..., max_length=500),
           next: str = Form("/", max_length=2000)) -> Response:
     if wait := failed_key_wait(request):
-        return _login_page(next, f"错误次数过多，请 {wait} 秒后再试 · Too many wrong keys; retry in {wait} s.",
+        return _login_page(next, pair("login.too_many", seconds=wait),
                            status=429, headers={"Retry-After": str(wait)})
     if lookup_role(services_of(request).settings, key) is None:
         record_failed_key(request)
-        return _login_page(next, "密钥无效 · The key is not valid.", status=401)
+        return _login_page(next, pair("login.bad_key"), status=401)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, key, httponly=True, samesite="strict",
                         secure=request.url.scheme == "https", path="/")

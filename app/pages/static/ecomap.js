@@ -148,8 +148,20 @@
       if (node.dataset.zhPlaceholder === undefined) { node.dataset.zhPlaceholder = node.placeholder; }
       node.placeholder = lang === "en" ? node.dataset.enPlaceholder : node.dataset.zhPlaceholder;
     });
-    var toggle = $("lang-toggle");
-    if (toggle) { toggle.textContent = lang === "en" ? "中文" : "EN"; }
+    var catalogue = readJSON("ecomap-i18n") || {};
+    document.querySelectorAll("[data-i18n]").forEach(function (node) {
+      var entry = catalogue[node.dataset.i18n];
+      if (entry) { node.textContent = fmt(entry[lang] || entry.zh, node.dataset.i18nVars ? JSON.parse(node.dataset.i18nVars) : {}); }
+    });
+    document.querySelectorAll("[data-i18n-zh]").forEach(function (node) {
+      node.textContent = lang === "en" ? node.dataset.i18nEn : node.dataset.i18nZh;
+    });
+    ["placeholder", "title", "aria-label"].forEach(function (attr) {
+      document.querySelectorAll("[data-i18n-" + attr + "]").forEach(function (node) {
+        var entry = catalogue[node.getAttribute("data-i18n-" + attr)];
+        if (entry) { node.setAttribute(attr, entry[lang] || entry.zh); }
+      });
+    });
   }
   function setLanguage(next) {
     lang = next;
