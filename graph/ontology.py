@@ -8,6 +8,7 @@ styles (``app.pages``) are all derived from the tables in this module.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -109,8 +110,10 @@ COMMON_NODE_PROPS: tuple[Prop, ...] = (
          aliases=("六新",)),
     Prop("region", STR, "所在地区", "Region the entity is in", aliases=("地区",)),
     Prop("description", STR, "说明", "Short description in the project's own words", aliases=("描述",)),
+    Prop("description_en", STR, "说明（英文）", "Short description in English"),
     Prop("sources", STR_LIST, "来源", "Citations as 'source-id#section'", aliases=("出处",)),
     Prop("note", STR, "备注", "Provenance note: what the source states, in own words"),
+    Prop("note_en", STR, "备注（英文）", "Provenance note in English"),
     Prop("synthetic", BOOL, "合成数据", "True for generated (non-curated) records", aliases=("合成",)),
     Prop("importance", FLOAT, "重要度", "Importance score written back by analytics"),
     Prop("community", INT, "社区", "Community number written back by analytics"),
@@ -121,6 +124,7 @@ COMMON_NODE_PROPS: tuple[Prop, ...] = (
 COMMON_REL_PROPS: tuple[Prop, ...] = (
     Prop("sources", STR_LIST, "来源", "Citations as 'source-id#section'", aliases=("出处",)),
     Prop("note", STR, "备注", "Provenance note: what the source states, in own words"),
+    Prop("note_en", STR, "备注（英文）", "Provenance note in English"),
     Prop("synthetic", BOOL, "合成数据", "True for generated (non-curated) records", aliases=("合成",)),
     Prop("role", STR, "角色", "Role or capacity in which the relationship holds (e.g. 处长, 合作银行)"),
     Prop("weight", FLOAT, "权重", "Strength of the relationship, when known"),
@@ -139,7 +143,10 @@ PRODUCT_KINDS = ("服务模式", "电商平台", "公益设施", "培训", "工�
 REGION_LEVELS = ("省", "市", "县", "区域")
 
 NODE_TYPES: tuple[NodeType, ...] = (
-    NodeType("Cluster", "产业集群", "Industry cluster", "#e4572e", "hexagon"),
+    NodeType("Cluster", "产业集群", "Industry cluster", "#e4572e", "hexagon", (
+        Prop("absent_roles", STR_LIST, "来源记录缺少的支撑角色", "Supporting roles (keys of the completeness "
+             "rules) a source states the cluster lacks; cite it in sources/note"),
+    )),
     NodeType("ChainLink", "产业链环节", "Chain link", "#f3a712", "diamond", (
         Prop("position", STR, "环节位置", "Where in the chain (e.g. 整车, 零部件, 材料, 服务)"),
     )),
@@ -283,3 +290,13 @@ def ontology_summary() -> dict:
                                for r in REL_TYPES],
         "liuxin": [{"name": c.value, "id": LIUXIN_IDS[c], "en": LIUXIN_EN[c]} for c in Liuxin],
     }
+
+
+_PROP_ORDER = {name: i for i, name in enumerate(dict.fromkeys(
+    [p.name for p in COMMON_NODE_PROPS] + [p.name for t in NODE_TYPES for p in t.props]
+    + [p.name for p in COMMON_REL_PROPS] + [p.name for r in REL_TYPES for p in r.props]))}
+
+
+def ordered_properties(keys: Iterable[str]) -> list[str]:
+    """Property names in the order the ontology declares them, unknown ones after them alphabetically."""
+    return sorted(keys, key=lambda k: (_PROP_ORDER.get(k, len(_PROP_ORDER)), k))

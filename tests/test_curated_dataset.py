@@ -17,8 +17,15 @@ from graph.store import GraphStore
 from loaders import load_dataset
 
 ARTICLE = Path(__file__).resolve().parents[2] / "shared" / "sources" / "liuxin-ecosystem-article.txt"
-COPY_RUN = 12
-"""A note sharing this many consecutive characters with the article counts as copied."""
+COPY_RUN = 10
+"""A note or description sharing this many consecutive characters with the article counts as copied,
+unless those characters lie inside a name recorded on some node (names are quoted exactly)."""
+
+TEXT_PAIRS = (("note", "note_en"), ("description", "description_en"))
+"""Each Chinese text property and the English one written beside it."""
+
+CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 SECTIONS = {"src-qiushi": {0}, "src-sxrb": {1, 2, 3, 4, 5, 6}}
 """The article's parts: the Qiushi lead text (0) and the six numbered Shanxi Daily statements."""
@@ -238,15 +245,113 @@ def test_every_node_and_relationship_cites_an_existing_section(graph: GraphStore
             assert section in SECTIONS[source], f"{what}: {cited}"
 
 
-def test_no_note_copies_the_article(graph: GraphStore) -> None:
+def _recorded_names(nodes: list[dict]) -> list[str]:
+    """Every name and alias on a node: the only text a note may quote from the article."""
+    names = []
+    for node in nodes:
+        names += [node["props"].get("name") or "", *(node["props"].get("aliases") or [])]
+    return [name for name in names if name]
+
+
+def copied_runs(text: str, article: str, names: list[str], run: int = COPY_RUN) -> list[str]:
+    """The stretches of ``text`` made of ``run``-character windows that also occur in ``article``,
+    leaving out windows that lie inside one of ``names``. Overlapping windows are merged, so each
+    copied stretch is reported once and whole."""
+    copied: list[str] = []
+    end = -1
+    for i in range(len(text) - run + 1):
+        window = text[i:i + run]
+        if window not in article or any(window in name for name in names):
+            continue
+        if copied and i <= end:
+            copied[-1] += text[end:i + run]
+        else:
+            copied.append(window)
+        end = i + run
+    return copied
+
+
+def test_the_copy_check_catches_the_articles_wording_but_lets_names_through() -> None:
+    article = "抓好《山西省促进科技成果转化条例(2019年版)》的宣传和贯彻落实,推动科技成果形成标准。"
+    names = ["山西省促进科技成果转化条例"]
+    assert copied_runs("第5部分要求宣传山西省促进科技成果转化条例。", article, names) == []
+    assert copied_runs("要推动科技成果形成标准。", article, names) == ["推动科技成果形成标准。"]
+    assert copied_runs("《山西省促进科技成果转化条例》", article, names) == ["《山西省促进科技成果"]
+    assert copied_runs("0123456789", "x0123456789abcdef0123456789y", []) == ["0123456789"]
+    assert copied_runs("ab0123456789cd", "0123456789", []) == ["0123456789"]
+    assert copied_runs("01234567890123", "01234567890123", []) == ["01234567890123"]
+
+
+def _texts(records: list[dict]) -> list[tuple[str, str, str]]:
+    """``(record, property, text)`` for every note, description and their English versions."""
+    found = []
+    for record in records:
+        what = record.get("id") or f"{record['start']}-{record['type']}->{record['end']}"
+        for pair in TEXT_PAIRS:
+            found += [(what, key, record["props"][key]) for key in pair if record["props"].get(key)]
+    return found
+
+
+def test_no_note_or_description_copies_the_article(graph: GraphStore) -> None:
     if not ARTICLE.is_file():
         pytest.skip(f"source article not found at {ARTICLE}; cannot check notes for copied text")
     article = ARTICLE.read_text(encoding="utf-8")
     nodes, rels = _curated(graph)
-    copied = []
-    for record in nodes + rels:
-        for key in ("note", "description"):
-            text = record["props"].get(key) or ""
-            runs = {text[i:i + COPY_RUN] for i in range(len(text) - COPY_RUN + 1)}
-            copied += [(record.get("id") or record["type"], run) for run in runs if run in article]
+    names = _recorded_names(nodes)
+    texts = _texts(nodes + rels)
+    assert len(texts) > 2 * len(nodes), "every record should carry a Chinese and an English note"
+    copied = [(what, key, run) for what, key, text in texts for run in copied_runs(text, article, names)]
     assert not copied, copied
+
+
+def test_every_note_and_description_is_chinese_with_the_english_beside_it(graph: GraphStore) -> None:
+    nodes, rels = _curated(graph)
+    names = _recorded_names(nodes)
+    checked = 0
+    for record in nodes + rels:
+        what = record.get("id") or f"{record['start']}-{record['type']}->{record['end']}"
+        for zh_key, en_key in TEXT_PAIRS:
+            zh, en = record["props"].get(zh_key), record["props"].get(en_key)
+            if zh is None and en is None:
+                continue
+            assert zh and en, f"{what}: {zh_key}={zh!r} and {en_key}={en!r} must come as a pair"
+            assert CJK_RUN.search(zh), f"{what}: {zh_key} is not Chinese: {zh!r}"
+            chinese = sum(len(run) for run in CJK_RUN.findall(zh))
+            assert chinese > len(LATIN_WORD.findall(zh)), f"{what}: {zh_key} is mostly not Chinese: {zh!r}"
+            assert len(LATIN_WORD.findall(en)) >= 2, f"{what}: {en_key} is not English: {en!r}"
+            unnamed = [run for run in CJK_RUN.findall(en) if not any(run in name for name in names)]
+            assert not unnamed, f"{what}: {en_key} has Chinese that is no recorded name: {unnamed}"
+            checked += 1
+    assert checked > len(nodes), "nearly every record has a note; far fewer were checked"
+    assert all("Source" in n["labels"] or n["props"].get("note_en") for n in nodes)
+    assert all(r["props"].get("note_en") for r in rels)
+
+
+def test_every_region_a_record_names_is_a_region_node(graph: GraphStore) -> None:
+    nodes, _ = _curated(graph)
+    regions = {n["props"]["name"] for n in nodes if "Region" in n["labels"]}
+    used = {n["id"]: n["props"]["region"] for n in nodes if n["props"].get("region") is not None}
+    unknown = {what: region for what, region in used.items() if region not in regions}
+    assert not unknown, f"region values that name no Region node: {unknown}"
+    assert {"山西省", "沁县"} <= set(used.values())
+    assert used[node_id(graph, "Product", "沁县黄小米")] == "沁县"
+
+
+def test_a_record_located_in_a_place_carries_that_places_region(graph: GraphStore) -> None:
+    nodes, rels = _curated(graph)
+    by_id = {n["id"]: n for n in nodes}
+    located = [(r["start"], by_id[r["end"]]) for r in rels if r["type"] == "LOCATED_IN"]
+    assert len(located) > 10
+    for start, place in located:
+        expected = place["props"]["name"] if "Region" in place["labels"] else place["props"].get("region")
+        assert by_id[start]["props"].get("region") == expected, f"{start} LOCATED_IN {place['id']}"
+
+
+def test_tisco_belongs_to_the_new_material_industry_but_to_none_of_its_four_clusters(graph: GraphStore) -> None:
+    tisco = node_id(graph, "Enterprise", "太钢")
+    clusters = neighbours(graph, tisco, "MEMBER_OF", "Cluster")
+    assert set(clusters) == {"新材料产业"}
+    assert not rows(graph, "MATCH (:Enterprise {id: $id})-[r]-(c:Cluster)-[:PART_OF]->(:Cluster) RETURN type(r) AS t",
+                    id=tisco)
+    [leader] = rows(graph, "MATCH (e:Enterprise {id: $id}) RETURN e.is_leader AS is_leader", id=tisco)
+    assert not leader["is_leader"]
