@@ -16,6 +16,20 @@ from graph.model import Node, Path, Relationship, to_json
 from graph.ontology import LIUXIN_EN, LIUXIN_IDS, Liuxin, type_label
 from graph.store import GraphStore
 
+HUB_TYPES = ("Source", "Category", "Region")
+"""Node types that join large parts of the graph without saying that the entities they join work
+together: every cited entity is MENTIONED_IN a Source document, every 六新 entity is CLASSIFIED_AS one of
+six Category nodes, most entities are LOCATED_IN a Region. A walk through them puts nearly every entity
+within two hops of every other, which hides the relationships a planner is looking for. So by default a
+path never passes through one (it may start or end at one) and a neighbourhood does not expand from one
+(it lists the hubs next to the entities it reaches, and a hub's own neighbourhood lists its
+neighbours); ``include_hubs=True`` walks through them like any other node."""
+
+
+def is_hub(node: Node) -> bool:
+    """Whether ``node`` is of one of the ``HUB_TYPES``."""
+    return node.type in HUB_TYPES
+
 
 class NotFound(LookupError):
     """No entity has the given id."""
@@ -74,11 +88,13 @@ def _filters(types: Iterable[str] | None, rel_types: Iterable[str] | None) -> di
 
 
 def neighbours(store: GraphStore, entity_id: str, *, depth: int = 1, types: Iterable[str] | None = None,
-               rel_types: Iterable[str] | None = None, limit: int = 200) -> Subgraph:
+               rel_types: Iterable[str] | None = None, limit: int = 200, include_hubs: bool = False) -> Subgraph:
     """Nodes within ``depth`` hops of ``entity_id`` (either direction), at most ``limit`` besides the centre.
 
     Only relationships of ``rel_types`` are followed and only nodes of ``types`` are entered (the centre
-    is always in). The relationships returned are every followed relationship between returned nodes.
+    is always in). Nodes of ``HUB_TYPES`` other than the centre are reached but not expanded from, unless
+    ``include_hubs``: a node is in when some walk of at most ``depth`` hops reaches it without passing
+    through a hub. The relationships returned are every followed relationship between returned nodes.
     """
     params = _filters(types, rel_types)
     if depth == 1:
@@ -111,7 +127,7 @@ def neighbours(store: GraphStore, entity_id: str, *, depth: int = 1, types: Iter
         if len(new) > room:
             new, graph.truncated = new[:room], True
         graph.nodes.update((i, found[i]) for i in new)
-        frontier = new
+        frontier = new if include_hubs else [i for i in new if not is_hub(found[i])]
         if graph.truncated or not frontier:
             break
     graph.relationships = {k: r for k, r in graph.relationships.items()
@@ -142,9 +158,10 @@ class PathsResult:
 
 def shortest_paths(store: GraphStore, source: str, target: str, *, max_hops: int = 4,
                    rel_types: Iterable[str] | None = None, limit: int = 20,
-                   budget: int = 100_000) -> PathsResult:
+                   budget: int = 100_000, include_hubs: bool = False) -> PathsResult:
     """Every shortest path (relationships followed in either direction) from ``source`` to ``target``
-    of at most ``max_hops``, at most ``limit`` of them.
+    of at most ``max_hops``, at most ``limit`` of them. Unless ``include_hubs``, no node between the
+    two ends is of the ``HUB_TYPES`` (the ends themselves may be).
 
     Bidirectional breadth-first search, one neighbourhood query per level, always expanding the
     smaller frontier; ``budget`` caps the nodes visited (``SearchTooBroad`` beyond it). Paths through
@@ -168,6 +185,8 @@ def shortest_paths(store: GraphStore, source: str, target: str, *, max_hops: int
         level = levels[side] + 1
         new: list[str] = []
         for a, rel, m in _expand(store, frontiers[side], params, row_cap=budget * 10):
+            if not include_hubs and m.id not in ends and is_hub(m):
+                continue
             nodes.setdefault(m.id, m)
             known = dist[side].get(m.id)
             if known is None:

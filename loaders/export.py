@@ -4,7 +4,7 @@ by start id, type, end id).
 * ``json``: one file ``{"nodes": [...], "relationships": [...]}`` of loader records.
 * ``csv``: a folder with ``nodes.csv`` and ``relationships.csv`` (UTF-8 with BOM, a ``type`` column).
 * ``xlsx``: a workbook with a sheet per node label and per relationship type (each with a ``type`` column).
-* ``graphml``, ``gexf``: for graph tools (Gephi, yEd, networkx); lists are written as JSON text.
+* ``graphml``, ``gexf``: for graph tools (Gephi, yEd, networkx, igraph); see ``write_graph_file``.
 
 ``json``, ``csv`` and ``xlsx`` load back into an empty store as the same graph. CSV and Excel cells
 are protected from formula injection and lists are written as described in ``loaders.cells``;
@@ -21,25 +21,16 @@ from typing import Any
 
 import networkx as nx
 
-from graph.ontology import COMMON_NODE_PROPS, COMMON_REL_PROPS, NODE_TYPES, REL_TYPES, type_label
+from graph.ontology import ordered_properties, type_label
 from graph.store import GraphStore
 from loaders.cells import format_cell, format_list, neutralise
+from loaders.graph_files import write_graph_file
 from loaders.headers import END, START, TYPE
 
 EXPORT_FORMATS = ("json", "csv", "xlsx", "graphml", "gexf")
 PAGE = 10_000
 XLSX_MAX_ROWS = 1_048_575
 """Rows per worksheet below the header (Excel's limit); larger types continue on more sheets."""
-
-_PROP_ORDER = {name: i for i, name in enumerate(dict.fromkeys(
-    [p.name for p in COMMON_NODE_PROPS] + [p.name for t in NODE_TYPES for p in t.props]
-    + [p.name for p in COMMON_REL_PROPS] + [p.name for r in REL_TYPES for p in r.props]))}
-
-
-def _ordered(keys: set[str]) -> list[str]:
-    """Properties in ontology order, unknown ones after them alphabetically."""
-    return sorted(keys, key=lambda k: (_PROP_ORDER.get(k, len(_PROP_ORDER)), k))
-
 
 # -- reading the graph -----------------------------------------------------------------
 def _node_id_pages(store: GraphStore) -> Iterator[list[tuple[str | None, str, dict[str, Any]]]]:
@@ -85,11 +76,11 @@ def _keys(store: GraphStore) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
 
 
 def _node_record(label: str | None, props: dict[str, Any]) -> dict[str, Any]:
-    return {TYPE: label, **{k: props[k] for k in _ordered(set(props))}}
+    return {TYPE: label, **{k: props[k] for k in ordered_properties(set(props))}}
 
 
 def _rel_record(rel_type: str, start: str, end: str, props: dict[str, Any]) -> dict[str, Any]:
-    return {TYPE: rel_type, START: start, END: end, **{k: props[k] for k in _ordered(set(props))}}
+    return {TYPE: rel_type, START: start, END: end, **{k: props[k] for k in ordered_properties(set(props))}}
 
 
 # -- formats ---------------------------------------------------------------------------
@@ -110,8 +101,8 @@ def _export_json(store: GraphStore, out: Path) -> None:
 def _export_csv(store: GraphStore, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     node_keys, rel_keys = _keys(store)
-    node_columns = _ordered(set().union(*node_keys.values()) if node_keys else {"id"})
-    rel_columns = _ordered(set().union(*rel_keys.values()) if rel_keys else set())
+    node_columns = ordered_properties(set().union(*node_keys.values()) if node_keys else {"id"})
+    rel_columns = ordered_properties(set().union(*rel_keys.values()) if rel_keys else set())
     with open(out / "nodes.csv", "w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow([TYPE, *node_columns])
@@ -152,10 +143,10 @@ def _export_xlsx(store: GraphStore, out: Path) -> None:
         return sheets[name]
 
     for label, props in iter_nodes(store):
-        columns = _ordered(node_keys.get(label or "", set()))
+        columns = ordered_properties(node_keys.get(label or "", set()))
         sheet(label or "Entity", [TYPE, *columns]).append([label, *(_xlsx_cell(props.get(c)) for c in columns)])
     for rel_type, start, end, props in iter_relationships(store):
-        columns = _ordered(rel_keys.get(rel_type, set()))
+        columns = ordered_properties(rel_keys.get(rel_type, set()))
         sheet(rel_type, [TYPE, START, END, *columns]).append(
             [rel_type, _xlsx_cell(start), _xlsx_cell(end), *(_xlsx_cell(props.get(c)) for c in columns)])
     if not sheets:
@@ -181,18 +172,6 @@ def to_networkx(store: GraphStore) -> nx.MultiDiGraph:
     return graph
 
 
-def _flat(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """GraphML and GEXF hold scalars only: lists become JSON text."""
-    flat = nx.MultiDiGraph()
-    for node, attrs in graph.nodes(data=True):
-        flat.add_node(node, **{k: json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v
-                               for k, v in attrs.items()})
-    for start, end, key, attrs in graph.edges(keys=True, data=True):
-        flat.add_edge(start, end, key=key, **{k: json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v
-                                              for k, v in attrs.items()})
-    return flat
-
-
 def export_graph(store: GraphStore, fmt: str, out: str | Path) -> Path:
     """Write the whole graph to ``out`` in ``fmt`` (``json``, ``csv`` — a folder —, ``xlsx``,
     ``graphml`` or ``gexf``); returns the path written."""
@@ -207,8 +186,7 @@ def export_graph(store: GraphStore, fmt: str, out: str | Path) -> Path:
         _export_csv(store, out)
     elif fmt == "xlsx":
         _export_xlsx(store, out)
-    elif fmt == "graphml":
-        nx.write_graphml(_flat(to_networkx(store)), out)
     else:
-        nx.write_gexf(_flat(to_networkx(store)), out)
+        with open(out, "wb") as fh:
+            write_graph_file(fmt, iter_nodes(store), iter_relationships(store), fh)
     return out

@@ -130,7 +130,8 @@ def test_neighbourhood_filters_by_type_and_relationship_type(client, nxg) -> Non
 def test_deeper_neighbourhoods_equal_networkx_ego_graphs(client, nxg, depth) -> None:
     undirected = nx.Graph(nxg.to_undirected())
     for node in list(nxg.nodes)[:: max(1, nxg.number_of_nodes() // 12)]:
-        body = client.get(f"/api/entities/{node}/neighbors", params={"depth": depth, "limit": 2000}).json()
+        body = client.get(f"/api/entities/{node}/neighbors",
+                          params={"depth": depth, "limit": 2000, "include_hubs": "true"}).json()
         ball = nx.single_source_shortest_path_length(undirected, node, cutoff=depth)
         assert node_ids(body) == set(ball)
         inner = {n for n, d in ball.items() if d < depth}
@@ -151,7 +152,8 @@ def test_shortest_paths_equal_networkx_all_shortest_paths(client, nxg) -> None:
     nodes = sorted(nxg.nodes)
     pairs = [(a, b) for a in nodes[::5] for b in nodes[2::7] if a != b][:40]
     for a, b in pairs:
-        body = client.get("/api/paths", params={"from": a, "to": b, "max_hops": 4, "limit": 100}).json()
+        body = client.get("/api/paths", params={"from": a, "to": b, "max_hops": 4, "limit": 100,
+                                                "include_hubs": "true"}).json()
         try:
             expected_len = nx.shortest_path_length(undirected, a, b)
         except nx.NetworkXNoPath:
@@ -317,6 +319,18 @@ def test_export_graphml_and_gexf_read_back_in_networkx(client, nxg, fmt) -> None
     g = read(io.BytesIO(r.content))
     assert set(map(str, g.nodes)) == set(nxg.nodes)
     assert g.number_of_edges() == nxg.number_of_edges()
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf"])
+def test_a_filtered_graph_file_is_labelled_by_name_with_relationship_types(client, nxg, fmt) -> None:
+    r = client.get("/api/export", params={"format": fmt, "types": ["Cluster", "Enterprise"]})
+    g = (nx.read_graphml if fmt == "graphml" else nx.read_gexf)(io.BytesIO(r.content))
+    keep = {n for n, t in nxg.nodes(data="type") if t in ("Cluster", "Enterprise")}
+    assert set(map(str, g.nodes)) == keep
+    assert {str(n): d["label"] for n, d in g.nodes(data=True)} == {n: nxg.nodes[n]["name"] for n in keep}
+    expected = sorted((u, k, v) for u, v, k in nxg.edges(keys=True) if u in keep and v in keep)
+    assert sorted((str(u), d["rel_type"], str(v)) for u, v, d in g.edges(data=True)) == expected
+    assert all("networkx_key" not in d for _, _, d in g.edges(data=True))
 
 
 def test_export_of_a_filtered_subgraph(client, nxg) -> None:

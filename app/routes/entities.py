@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from app.auth import require
 from app.deps import get_store
 from app.errors import ApiError
-from app.explore import NotFound, Subgraph, detail, neighbours
+from app.explore import HUB_TYPES, NotFound, Subgraph, detail, neighbours
 from app.schemas import (
     EntityDetail,
     LiuxinName,
@@ -75,12 +75,17 @@ async def entity_neighbours(
     types: list[NodeTypeName] | None = filter_values("Only enter nodes of these types."),
     rel_types: list[RelTypeName] | None = filter_values("Only follow these relationship types."),
     limit: int = Query(200, ge=1, le=2000, description="Most nodes returned besides the centre."),
+    include_hubs: bool = Query(False, description=(
+        f"Also expand from {', '.join(HUB_TYPES)} nodes. By default they are listed when "
+        "reached but not walked through (the centre itself always is), because nearly every entity is "
+        "two hops from every other through them.")),
     store: GraphStore = Depends(get_store),
 ) -> JSONResponse:
-    """The entity's neighbourhood as graph JSON (``truncated`` when ``limit`` cut it)."""
+    """The entity's neighbourhood as graph JSON (``truncated`` when ``limit`` cut it); deeper than one
+    hop it does not walk through hub nodes unless ``include_hubs``."""
     def look_up() -> Subgraph:
         return neighbours(store, entity_id, depth=depth, types=[t.value for t in types or []],
-                          rel_types=[r.value for r in rel_types or []], limit=limit)
+                          rel_types=[r.value for r in rel_types or []], limit=limit, include_hubs=include_hubs)
 
     try:
         # The 1-hop neighbourhood is one indexed round trip of well under a millisecond: answering it on

@@ -10,7 +10,6 @@ import zipfile
 from pathlib import Path
 from typing import Any, Literal
 
-import networkx as nx
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
@@ -24,6 +23,7 @@ from graph.model import Node
 from graph.store import GraphStore
 from loaders.cells import format_cell
 from loaders.export import export_graph
+from loaders.graph_files import write_graph_file
 from loaders.headers import END, START, TYPE
 
 router = APIRouter(prefix="/api", tags=["export"], dependencies=[Depends(require(Role.VIEWER))],
@@ -106,20 +106,10 @@ def _render(fmt: str, nodes: list[Node], rels: list[list[Any]]) -> bytes:
                 keys = fixed + sorted({k for r in records for k in r} - set(fixed))
                 zf.writestr(name, _csv([keys] + [[format_cell(r.get(k)) for k in keys] for r in records]))
         return buffer.getvalue()
-    g = nx.MultiDiGraph()
-    for record in node_records:
-        g.add_node(record["id"], **{k: _scalar(v) for k, v in record.items() if v is not None})
-    for record in rel_records:
-        g.add_edge(record[START], record[END], key=record[TYPE],
-                   **{k: _scalar(v) for k, v in record.items() if v is not None and k not in (START, END)})
     buffer = io.BytesIO()
-    (nx.write_graphml if fmt == "graphml" else nx.write_gexf)(g, buffer)
+    write_graph_file(fmt, ((n.type, n.properties) for n in sorted(nodes, key=lambda n: n.id)),
+                     ((t, a, b, p or {}) for a, t, b, p in sorted(rels, key=lambda r: r[:3])), buffer)
     return buffer.getvalue()
-
-
-def _scalar(value: Any) -> Any:
-    """GraphML and GEXF take scalars only: lists and maps become JSON text."""
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else value
 
 
 def _too_large() -> ApiError:

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from app.auth import require
 from app.deps import get_store
 from app.errors import ApiError
-from app.explore import NotFound, SearchTooBroad, shortest_paths
+from app.explore import HUB_TYPES, NotFound, SearchTooBroad, shortest_paths
 from app.schemas import PathsOut, RelTypeName, error_responses, filter_values
 from app.settings import Role
 from graph.model import graph_parts, to_json
@@ -25,12 +25,18 @@ def paths(
     max_hops: int = Query(4, ge=1, le=6),
     rel_types: list[RelTypeName] | None = filter_values("Only follow these relationship types."),
     limit: int = Query(20, ge=1, le=100, description="Most paths returned."),
+    include_hubs: bool = Query(False, description=(
+        f"Also pass through {', '.join(HUB_TYPES)} nodes. By default a path never goes through "
+        "them, because nearly every entity is two hops from every other through them; the path's two "
+        "ends may be of those types either way.")),
     store: GraphStore = Depends(get_store),
 ) -> JSONResponse:
-    """Every shortest path of at most ``max_hops`` (relationships followed in either direction)."""
+    """Every shortest path of at most ``max_hops`` (relationships followed in either direction), not
+    passing through hub nodes unless ``include_hubs``."""
     try:
         found = shortest_paths(store, source, target, max_hops=max_hops,
-                               rel_types=[r.value for r in rel_types or []], limit=limit)
+                               rel_types=[r.value for r in rel_types or []], limit=limit,
+                               include_hubs=include_hubs)
     except NotFound as exc:
         raise ApiError(404, "not_found", f"No entity has the id {exc.entity_id!r}.", {"id": exc.entity_id}) from None
     except SearchTooBroad as exc:
