@@ -7,12 +7,15 @@ import warnings
 from collections.abc import Iterator
 
 import pytest
+import yaml
 
 from app.main import create_app
 from app.settings import Settings
 from graph.analytics import Analytics
+from graph.analytics.completeness import DEFAULT_RULES_PATH, completeness
 from graph.analytics.planted import GraphSpec, planted_clusters, write_spec
 from graph.store import GraphStore
+from tests.test_analytics_completeness import _check_walk, _statuses, _store_graph
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette's notice about httpx
@@ -43,14 +46,19 @@ def test_gaps_answers_the_contract_for_one_cluster(client: TestClient) -> None:
     body = client.get("/api/analytics/gaps", params={"cluster": "c0"}).json()
     assert set(body) == {"version", "clusters"}
     [cluster] = body["clusters"]
-    assert {"id", "name", "score", "roles", "links"} <= set(cluster)
+    assert set(cluster) == {"id", "name", "name_en", "score", "present_weight", "total_weight", "roles", "links"}
     assert cluster["id"] == "c0" and cluster["name"] == "集群0"
     for role in cluster["roles"]:
-        assert {"role", "label", "present", "entities"} <= set(role)
+        assert set(role) == {"role", "label", "label_en", "weight", "status", "present", "entities", "count",
+                             "evidence", "absent_sources", "related"}
         assert isinstance(role["present"], bool) and isinstance(role["entities"], list)
+        assert role["present"] == (role["status"] == "present")
         assert role["count"] == len(role["entities"])
     finance = next(r for r in cluster["roles"] if r["role"] == "finance")
     assert finance["present"] and finance["entities"] == ["bank"] and finance["label"] == "金融合作伙伴"
+    assert finance["label_en"] == "Finance partner" and finance["status"] == "present"
+    assert finance["evidence"] == [{"entity": "bank", "name": "晋商银行", "name_en": "晋商银行", "scope": "self",
+                                    "via_cluster": None, "path": [{"rel": "FINANCES", "start": "bank", "end": "c0"}]}]
     assert cluster["links"] == [
         {"id": "c0-l1", "name": "走行系统", "enterprises": ["c0-e1"], "count": 1, "status": "fragile"},
         {"id": "c0-l2", "name": "运营维保", "enterprises": [], "count": 0, "status": "gap"},
@@ -62,7 +70,7 @@ def test_gaps_lists_every_cluster_and_cuts_long_lists_at_the_limit(client: TestC
     body = client.get("/api/analytics/gaps").json()
     assert [c["id"] for c in body["clusters"]] == ["c0", "c1"]
     cut = client.get("/api/analytics/gaps", params={"cluster": "c0", "limit": 1}).json()["clusters"][0]
-    assert all(len(r["entities"]) <= 1 for r in cut["roles"])
+    assert all(len(r["entities"]) <= 1 and len(r["evidence"]) <= 1 for r in cut["roles"])
 
 
 def test_unknown_cluster_is_a_404_in_the_error_shape(client: TestClient) -> None:
@@ -128,3 +136,55 @@ def test_an_empty_graph_answers_with_empty_results(settings: Settings, store: Gr
         assert client.get("/api/analytics/brokers").json()["brokers"] == []
         assert client.get("/api/analytics/gaps").json()["clusters"] == []
         assert client.get("/api/analytics/gaps", params={"cluster": "c0"}).status_code == 404
+
+
+@pytest.fixture
+def status_client(settings: Settings, store: GraphStore) -> Iterator[TestClient]:
+    """A client on a graph where each role of cluster ``steel`` has a known status (see ``_statuses``)."""
+    write_spec(store, _statuses())
+    with TestClient(create_app(settings, store)) as test_client:
+        yield test_client
+
+
+def test_gaps_says_present_recorded_absent_or_not_recorded(status_client: TestClient, store: GraphStore) -> None:
+    body = status_client.get("/api/analytics/gaps", params={"cluster": "steel"}).json()
+    [steel] = body["clusters"]
+    roles = {r["role"]: r for r in steel["roles"]}
+    assert {r: v["status"] for r, v in roles.items()} == {
+        "leader": "present", "key_lab": "present", "engineering_centre": "not_recorded",
+        "pilot_base": "recorded_absent", "incubator": "not_recorded", "finance": "present", "policy": "present",
+        "tech_transfer": "not_recorded", "talent": "present"}
+    assert roles["pilot_base"]["absent_sources"] == ["src-a#2", "src-a#5"] and not roles["pilot_base"]["present"]
+    finance = roles["finance"]["evidence"][0]
+    assert (finance["entity"], finance["scope"], finance["via_cluster"]) == ("bank", "parent", "materials")
+    [inc] = roles["incubator"]["related"]
+    assert inc["entity"] == "inc" and inc["name_en"] == "Incubator A"
+    assert "孵化器甲 与 特钢集群 有关联" in inc["why_zh"] and inc["why_en"].startswith("Incubator A is linked to")
+    assert steel["name_en"] == "Special steel"
+
+
+def test_gaps_answers_what_the_report_computes_with_paths_in_the_store(status_client: TestClient,
+                                                                       store: GraphStore) -> None:
+    body = status_client.get("/api/analytics/gaps").json()
+    expected = completeness(store)
+    assert [c["id"] for c in body["clusters"]] == [c["id"] for c in expected] == ["materials", "steel"]
+    G, _ = _store_graph(store)
+    weights = {r["role"]: float(r["weight"]) for r in yaml.safe_load(DEFAULT_RULES_PATH.read_text("utf-8"))["roles"]}
+    for got, want in zip(body["clusters"], expected, strict=True):
+        assert {k: got[k] for k in want if k != "roles"} == {k: want[k] for k in want if k != "roles"}
+        assert [{k: v for k, v in r.items() if k != "count"} for r in got["roles"]] == want["roles"]
+        present = sum(weights[r["role"]] for r in got["roles"] if r["status"] == "present")
+        assert got["present_weight"] == pytest.approx(present)
+        assert got["total_weight"] == pytest.approx(sum(weights.values()))
+        assert got["score"] == pytest.approx(present / sum(weights.values()), abs=1e-4)
+        for role in got["roles"]:
+            for entry in role["evidence"] + role["related"]:
+                _check_walk(G, entry["path"], got["id"], entry["entity"])
+
+
+def test_gaps_is_described_in_the_openapi_schema(status_client: TestClient) -> None:
+    schemas = status_client.get("/openapi.json").json()["components"]["schemas"]
+    status = schemas["RoleOut"]["properties"]["status"]
+    assert status["enum"] == ["present", "recorded_absent", "not_recorded"]
+    assert {"GapsEvidence", "GapsRelated", "GapsPathStep"} <= set(schemas)
+    assert {"present_weight", "total_weight"} <= set(schemas["ClusterGaps"]["properties"])

@@ -43,8 +43,10 @@ def test_the_completeness_report_follows_writes(store: GraphStore) -> None:
     assert [r["present"] for r in analytics.gaps(["c0"])[0]["roles"] if r["role"] == "leader"] == [False]
     store.write("MATCH (e:Entity {id: 'c0-e2'}) SET e.is_leader = true")
     leader = next(r for r in analytics.gaps(["c0"])[0]["roles"] if r["role"] == "leader")
-    assert leader == {"role": "leader", "label": "链主/龙头企业", "weight": 2.0, "present": True,
-                      "entities": ["c0-e2"]}
+    kept = ("role", "label", "weight", "present", "status", "entities")
+    assert {k: leader[k] for k in kept} == {"role": "leader", "label": "链主/龙头企业", "weight": 2.0,
+                                           "present": True, "status": "present", "entities": ["c0-e2"]}
+    assert [e["entity"] for e in leader["evidence"]] == ["c0-e2"]
 
 
 def test_write_back_sets_the_declared_properties_and_keeps_the_cache(store: GraphStore) -> None:

@@ -1,4 +1,5 @@
-"""``ecomap analyze`` runs every step, prints a summary (or JSON) and writes results back on request."""
+"""``ecomap analyze`` runs every step, prints a summary (or JSON), writes results back on request and
+prints the 补链 report with ``--gaps``."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
+from graph.analytics import completeness
 from graph.analytics.planted import planted_clusters, write_spec
 from graph.store import GraphStore
+from tests.test_analytics_completeness import _statuses
 
 
 @pytest.fixture
@@ -47,3 +50,26 @@ def test_analyze_rejects_a_bad_rules_file_and_engine(env: GraphStore, tmp_path: 
     assert result.exit_code == 2 and "non-empty list of roles" in result.output
     result = CliRunner().invoke(cli, ["analyze", "--engine", "graph-tool"])
     assert result.exit_code == 2 and "--engine" in result.output
+
+
+def test_analyze_gaps_prints_each_cluster_with_the_status_of_each_role(env: GraphStore) -> None:
+    write_spec(env, _statuses())
+    result = CliRunner().invoke(cli, ["analyze", "--gaps"], env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    steel_row = next(line for line in result.output.splitlines() if "特钢集群" in line)
+    # leader, key lab, engineering centre, pilot base, incubator, finance, policy, tech transfer, talent
+    assert [cell.strip() for cell in steel_row.split("│")[3:12]] == [
+        "✓ 有", "✓ 有", "? 来源未记载", "✕ 来源记载缺少", "? 来源未记载", "✓ 有", "✓ 有", "? 来源未记载", "✓ 有"]
+    assert "not a judgement of the cluster's real strength" in result.output.replace("\n", " ")
+    assert "recorded absent" in result.output  # the summary counts the statuses
+
+
+def test_analyze_gaps_as_json_is_the_report(env: GraphStore) -> None:
+    write_spec(env, _statuses())
+    result = CliRunner().invoke(cli, ["analyze", "--gaps", "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    assert body["gaps"] == completeness(env)
+    statuses = [r["status"] for c in body["gaps"] for r in c["roles"]]
+    assert body["summary"]["gaps"].startswith(f"{len(body['gaps'])} clusters")
+    assert f"{statuses.count('recorded_absent')} recorded absent" in body["summary"]["gaps"]

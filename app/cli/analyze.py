@@ -1,5 +1,5 @@
 """``ecomap analyze``: compute every analytics result, show a summary, optionally write the
-results back onto the nodes (``importance``, ``community``, ``betweenness``)."""
+results back onto the nodes (``importance``, ``community``, ``betweenness``) and print the 补链 report."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from app.cli.common import console, fail, open_store
-from graph.analytics import WRITE_BACK_PROPERTIES, Analytics, AnalyticsConfig, RulesError
+from app.i18n import pair
+from graph.analytics import WRITE_BACK_PROPERTIES, Analytics, AnalyticsConfig, Rules, RulesError
 from graph.analytics.engine import ENGINES
 
 
@@ -24,6 +25,8 @@ def analyze(
     sources: int = typer.Option(100, min=2, help="Betweenness sources sampled on large graphs."),
     engine: str = typer.Option(None, help=f"Force an engine: {' or '.join(ENGINES)} (default: by size)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary and timings as JSON."),
+    gaps: bool = typer.Option(False, "--gaps", help="Also print the 补链 report: each cluster's roles as present, "
+                              "recorded absent or not recorded (with --json: the whole report)."),
 ) -> None:
     """Importance, communities, brokers, components, reach and the 补链 report, cached per graph version."""
     if engine is not None and engine not in ENGINES:
@@ -53,10 +56,13 @@ def analyze(
                 task = progress.add_task("write-back", total=nodes)
                 written = analytics.write_back(on_batch=lambda n: progress.advance(task, n))
                 progress.advance(overall)
+        report_gaps = analytics.gaps() if gaps else None
     if as_json:
-        typer.echo(json.dumps({"version": report.version, "summary": report.summary,
-                               "seconds": {k: round(v, 3) for k, v in report.seconds.items()},
-                               "written": written}, ensure_ascii=False))
+        body = {"version": report.version, "summary": report.summary,
+                "seconds": {k: round(v, 3) for k, v in report.seconds.items()}, "written": written}
+        if report_gaps is not None:
+            body["gaps"] = report_gaps
+        typer.echo(json.dumps(body, ensure_ascii=False))
         return
     table = Table("result", "summary", "seconds", title=f"analytics of graph version {report.version}")
     for step in steps:
@@ -65,6 +71,28 @@ def analyze(
     console.print(table)
     if write_back:
         console.print(f"wrote {', '.join(WRITE_BACK_PROPERTIES)} onto {written:,} nodes")
+    if report_gaps is not None:
+        print_gaps(report_gaps, analytics.rules)
+
+
+STATUS_MARKS = {"present": "✓", "recorded_absent": "✕", "not_recorded": "?"}
+"""The mark before each status word, as on the /clusters page."""
+
+
+def print_gaps(report: list[dict], rules: Rules) -> None:
+    """The 补链 report as a table: one row per cluster, one column per role, the status mark and word."""
+    table = Table("集群 cluster", "得分 score", *(f"{r.label}\n{r.label_en}" for r in rules.roles),
+                  title="补链 · roles the sources record per cluster", show_lines=True)
+    for cluster in report:
+        cells = []
+        for role in cluster["roles"]:
+            zh, en = pair(f"gaps.status.{role['status']}")
+            cells.append(f"{STATUS_MARKS[role['status']]} {zh}\n{en}")
+        table.add_row(f"{cluster['name']}\n{cluster['id']}", f"{cluster['score']:.2f}", *cells)
+    console.print(table)
+    for key in ("gaps.explain.score", "gaps.explain.not_strength"):
+        zh, en = pair(key)
+        console.print(f"{zh}\n{en}", style="dim", highlight=False)
 
 
 def register(cli: typer.Typer) -> None:

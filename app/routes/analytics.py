@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
@@ -98,13 +100,47 @@ class BrokersOut(BaseModel):
     cluster_links: list[ClusterPair]
 
 
+class GapsPathStep(BaseModel):
+    rel: str = Field(description="Relationship type.")
+    start: str = Field(description="Id of the node the relationship starts at.")
+    end: str = Field(description="Id of the node it ends at.")
+
+
+class GapsEvidence(BaseModel):
+    entity: str
+    name: str
+    name_en: str
+    scope: Literal["self", "parent"] = Field(description="self: the cluster holds the role; parent: a cluster it "
+                                                         "belongs to (the rules' scope) does.")
+    via_cluster: str | None = Field(description="The parent cluster holding the role (null for self).")
+    path: list[GapsPathStep] = Field(description="The relationships from the cluster to the entity, in order.")
+
+
+class GapsRelated(BaseModel):
+    entity: str
+    name: str
+    name_en: str
+    path: list[GapsPathStep] = Field(description="The shortest link from the cluster to the entity.")
+    why_zh: str
+    why_en: str
+
+
 class RoleOut(BaseModel):
     role: str
     label: str
+    label_en: str
     weight: float
-    present: bool
+    status: Literal["present", "recorded_absent", "not_recorded"] = Field(
+        description="present: an entity fills the role; recorded_absent: a source states the cluster lacks it; "
+                    "not_recorded: the sources say neither (the role may still exist).")
+    present: bool = Field(description="status == 'present' (kept for older clients).")
     entities: list[str]
     count: int = Field(description="Entities filling the role (``entities`` may be cut at `limit`).")
+    evidence: list[GapsEvidence] = Field(description="Why the role counts as present, one entry per entity "
+                                                     "(cut at `limit` like ``entities``).")
+    absent_sources: list[str] = Field(description="For recorded_absent: the citations of the cluster stating the lack.")
+    related: list[GapsRelated] = Field(description="For not_recorded: entities of the role's kind linked to the "
+                                                   "cluster in another way, which no source records in the role.")
 
 
 class LinkOut(BaseModel):
@@ -118,7 +154,12 @@ class LinkOut(BaseModel):
 class ClusterGaps(BaseModel):
     id: str
     name: str | None
-    score: float = Field(description="Weight of the present roles over the weight of all roles (0 to 1).")
+    name_en: str | None
+    score: float = Field(description="Weight of the present roles over the weight of all roles (0 to 1): the "
+                                     "share of the rules the sources record for the cluster, not a judgement of "
+                                     "its strength.")
+    present_weight: float
+    total_weight: float
     roles: list[RoleOut]
     links: list[LinkOut]
 
@@ -225,11 +266,13 @@ def brokers(
 @router.get("/gaps", response_model=GapsOut)
 def gaps(
     cluster: str | None = Query(None, min_length=1, max_length=200, description="One cluster id (default: all)."),
-    limit: int = Query(1000, ge=1, le=10_000, description="Most entity ids listed per role and per link."),
+    limit: int = Query(1000, ge=1, le=10_000, description="Most entity ids (and pieces of evidence) listed per "
+                       "role, and enterprises per link."),
     analytics: Analytics = Depends(get_analytics),
 ) -> GapsOut:
-    """The 补链 report: per cluster, the supporting roles present and absent (with a score) and
-    every chain link with its enterprises: none is a gap, one is fragile."""
+    """The 补链 report: per cluster, each supporting role as present (with the evidence), recorded
+    absent (a source states the lack) or not recorded (with related entities to check), a score,
+    and every chain link with its enterprises: none is a gap, one is fragile."""
     try:
         report = analytics.gaps([cluster] if cluster is not None else None)
     except UnknownCluster:
@@ -237,8 +280,9 @@ def gaps(
                        "/api/analytics/gaps or /api/entities?type=Cluster.", {"id": cluster}) from None
     return GapsOut(version=analytics.version or 0, clusters=[
         ClusterGaps(id=c["id"], name=c["name"], score=c["score"],
-                    roles=[RoleOut(**{**r, "entities": r["entities"][:limit]}, count=len(r["entities"]))
-                           for r in c["roles"]],
+                    present_weight=c["present_weight"], total_weight=c["total_weight"], name_en=c["name_en"],
+                    roles=[RoleOut(**{**r, "entities": r["entities"][:limit], "evidence": r["evidence"][:limit]},
+                                   count=len(r["entities"])) for r in c["roles"]],
                     links=[LinkOut(**{**link, "enterprises": link["enterprises"][:limit]},
                                    count=len(link["enterprises"])) for link in c["links"]])
         for c in report])

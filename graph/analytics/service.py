@@ -170,13 +170,14 @@ class Analytics:
                                                          engine=self.config.engine))
 
     def gaps(self, clusters: list[str] | None = None) -> list[dict]:
-        """The 补链 report (see ``completeness``) for the given clusters, or all.
+        """The 补链 report (see ``completeness``) for the given clusters, or all; related entities
+        are searched on the cached projection, so the report belongs to the same graph version.
 
         Raises
         ------
         UnknownCluster
         """
-        report = self._cached("gaps", lambda: completeness(self.store, self.rules))
+        report = self._cached("gaps", lambda: completeness(self.store, self.rules, projection=self.projection()))
         if clusters is None:
             return report
         by_id = {entry["id"]: entry for entry in report}
@@ -231,6 +232,7 @@ class Analytics:
         reach = self.reach()
         gaps = self.gaps()
         links = [link for cluster in gaps for link in cluster["links"]]
+        roles = [role["status"] for cluster in gaps for role in cluster["roles"]]
         nmi = "—" if align["nmi"] is None else f"{align['nmi']:.3f}"
         return {
             "projection": f"{P.number_of_nodes():,} nodes, {P.number_of_edges():,} relationships "
@@ -247,6 +249,8 @@ class Analytics:
             "reach": f"mean {self.config.reach_hops}-hop reach "
                      f"{(sum(reach.values()) / len(reach)) if reach else 0:.1f} nodes",
             "gaps": f"{len(gaps)} clusters, mean score {sum(c['score'] for c in gaps) / len(gaps) if gaps else 0:.2f}; "
+                    f"roles: {roles.count('present')} present, {roles.count('recorded_absent')} recorded absent, "
+                    f"{roles.count('not_recorded')} not recorded; "
                     f"links: {sum(link['status'] == 'gap' for link in links)} gap, "
                     f"{sum(link['status'] == 'fragile' for link in links)} fragile",
         }
