@@ -197,6 +197,8 @@ NODE_TYPES: tuple[NodeType, ...] = (
     NodeType("Source", "来源文献", "Source document", "#495057", "box", (
         Prop("title", STR, "标题", "Title of the source", required=True),
         Prop("publisher", STR, "出版方", "Publisher"),
+        Prop("author", STR, "作者", "Author, where the source names one"),
+        Prop("date", STR, "日期", "Publication date (YYYY-MM-DD, or as precise as the source states it)"),
         Prop("sections", STR_LIST, "章节", "Section titles, in order (section 0 is the lead text)"),
     )),
 )
