@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from graph.analytics import Analytics
@@ -22,16 +22,21 @@ from loaders import load_dataset, load_paths
 from loaders.generate import generate
 from tests.test_map_support import (
     ARTIFACTS,
+    OUTSIDE_VIEWPORT,
+    READY,
     Blocker,
+    api,
     chromium,
+    node_point,
+    open_map,
     pixel_stats,
     served_graph,
+    settled_and_fitted,
     wait_until,
+    watched_page,
 )
 
 pytest.importorskip("playwright.sync_api")
-
-READY = "window.ecomap && window.ecomap.ready"
 
 
 @pytest.fixture(scope="module")
@@ -52,65 +57,14 @@ def browser() -> Iterator[Any]:
         yield b
 
 
-class Watch:
-    """What a page did that it must not: requests to other hosts, dialogs, uncaught errors."""
-
-    def __init__(self, page: Any, base: str) -> None:
-        self.blocker = Blocker(base + "/")
-        self.dialogs: list[str] = []
-        self.errors: list[str] = []
-        self.refused: list[str] = []
-        page.route("**/*", self.blocker)
-        page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
-        # A load the Content-Security-Policy refused never reaches the router: count it from the console.
-        page.on("console", lambda m: self.refused.append(m.text) if "Content Security Policy" in m.text else None)
-
-    def check(self) -> None:
-        assert self.blocker.blocked == [], f"requests left the server: {self.blocker.blocked}"
-        assert self.refused == [], f"loads refused by the page's CSP: {self.refused}"
-        assert self.dialogs == [], f"a dialog fired: {self.dialogs}"
-        assert self.errors == [], f"script errors: {self.errors}"
-
-
-@contextmanager
-def watched_page(browser: Any, base: str) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1400, "height": 860}, accept_downloads=True)
-    pg = context.new_page()
-    watch = Watch(pg, base)
-    yield pg
-    context.close()
-    watch.check()
-
-
 @pytest.fixture
 def page(browser: Any, site: str) -> Iterator[Any]:
     with watched_page(browser, site) as pg:
         yield pg
 
 
-def api(base: str, path: str) -> Any:
-    with urllib.request.urlopen(base + path, timeout=30) as resp:
-        return json.loads(resp.read())
-
-
-def open_map(page: Any, url: str) -> None:
-    page.goto(url)
-    wait_until(page, READY, 30)
-
-
 def visible(page: Any) -> set[str]:
     return set(page.evaluate("ecomap.visibleNodeIds()"))
-
-
-def node_point(page: Any, node_id: str) -> dict[str, float]:
-    """Centre the map on a node and return its position on the screen."""
-    return page.evaluate("""(id) => {
-        ecomap.network.moveTo({position: ecomap.network.getPosition(id), scale: 1.6, animation: false});
-        const d = ecomap.network.canvasToDOM(ecomap.network.getPosition(id));
-        const r = document.getElementById('map').getBoundingClientRect();
-        return {x: r.left + d.x, y: r.top + d.y};
-    }""", node_id)
 
 
 def all_entities(base: str) -> list[dict]:
@@ -204,6 +158,8 @@ def test_clicking_a_node_shows_its_properties_and_sources(page: Any, site: str) 
         assert p["title"] in sources and f"{p['source_id']}#{p['section']}" in sources
         if p["section_title"]:
             assert p["section_title"] in sources
+    hrefs = page.eval_on_selector_all("#details-provenance a.citation", "els => els.map(e => e.getAttribute('href'))")
+    assert hrefs == [f"/sources/{p['source_id']}/{p['section']}" for p in detail["provenance"]]
     # Links to the neighbours in the map and to the API JSON.
     links = page.eval_on_selector_all("#details a.api-link", "els => els.map(e => e.getAttribute('href'))")
     assert "/api/entities/ent-tisco" in links and "/api/entities/ent-tisco/neighbors" in links
@@ -291,6 +247,89 @@ def test_the_depth_filter_keeps_what_is_within_that_many_hops(page: Any, site: s
     assert visible(page) == three
 
 
+def _only(page: Any, group: str, value: str) -> None:
+    page.click(f"button[data-only='{group}'][data-value='{value}']")
+
+
+def _edge_ids(rels: list[dict]) -> list[str]:
+    return [f"{r['start']}|{r['type']}|{r['end']}" for r in rels]
+
+
+def test_only_this_leaves_one_entry_the_banner_says_so_and_the_view_fits_it(page: Any, site: str) -> None:
+    open_map(page, site + "/")
+    view = api(site, "/?format=json")
+    nodes = {n["id"]: n for n in view["graph"]["nodes"]}
+    rels = view["graph"]["relationships"]
+    ontology = api(site, "/api/ontology")
+    type_zh = {t["label"]: t["zh"] for t in ontology["node_types"]}
+    type_en = {t["label"]: t["en"] for t in ontology["node_types"]}
+    banner = "#view-banner"
+    assert page.inner_text(banner).startswith(page.inner_text("#view-note"))  # the view's note comes first
+    everything = f"显示 {len(nodes)} / {len(nodes)} 个节点、{len(rels)} / {len(rels)} 条关系 · 未筛选"
+    assert everything in page.inner_text(banner)
+
+    # Zoomed in on one node, most of the map is off screen; "only this" then fits what is left.
+    page.evaluate("ecomap.network.moveTo({position: ecomap.network.getPosition('ent-tisco'), scale: 3, "
+                  "animation: false})")
+    assert page.evaluate(OUTSIDE_VIEWPORT)
+    _only(page, "type", "Enterprise")
+    firms = {i for i, n in nodes.items() if n["type"] == "Enterprise"}
+    assert visible(page) == firms and 1 < len(firms) < len(nodes)
+    firm_rels = [r for r in rels if r["start"] in firms and r["end"] in firms]
+    assert set(page.evaluate("ecomap.visibleEdgeIds()")) == set(_edge_ids(firm_rels))
+    text = page.inner_text(banner)
+    assert f"显示 {len(firms)} / {len(nodes)} 个节点、{len(firm_rels)} / {len(rels)} 条关系" in text
+    assert f"筛选：类型 = {type_zh['Enterprise']}" in text
+    assert settled_and_fitted(page) == []
+    assert page.evaluate("ecomap.network.physics.physicsEnabled") is False  # settled again, then stopped
+    page.click("#lang-toggle")
+    text = page.inner_text(banner)
+    assert f"Showing {len(firms)} / {len(nodes)} nodes, {len(firm_rels)} / {len(rels)} relationships" in text
+    assert f"Filters: Type = {type_en['Enterprise']}" in text
+    page.click("#lang-toggle")
+
+    page.click("#filters-reset")
+    assert visible(page) == set(nodes)
+    page.click("#btn-fit")
+    _only(page, "liuxin", "新材料")
+    assert visible(page) == {i for i, n in nodes.items() if "新材料" in (n["properties"].get("liuxin") or [])}
+    assert "筛选：六新 = 新材料" in page.inner_text(banner)
+    page.click("#filters-reset")
+    _only(page, "region", "山西省")
+    assert visible(page) == {i for i, n in nodes.items() if n["properties"].get("region") == "山西省"}
+    page.click("#filters-reset")
+    _only(page, "rel", "MEMBER_OF")
+    assert visible(page) == set(nodes)
+    member_of = [r for r in rels if r["type"] == "MEMBER_OF"]
+    assert set(page.evaluate("ecomap.visibleEdgeIds()")) == set(_edge_ids(member_of))
+    assert f"{len(nodes)} / {len(nodes)} 个节点、{len(member_of)} / {len(rels)} 条关系" in page.inner_text(banner)
+    page.click("#filters-reset")
+    assert "未筛选" in page.inner_text(banner)
+
+
+def test_regions_are_listed_by_level_with_unstated_last(page: Any, site: str) -> None:
+    open_map(page, site + "/")
+    view = api(site, "/?format=json")
+    levels = {n["properties"]["name"]: n["properties"].get("level") for n in view["graph"]["nodes"]
+              if n["type"] == "Region"}
+    order = ["省", "市", "县", "区域"]
+    listed = page.eval_on_selector_all("input[data-filter='region']", "els => els.map(e => e.value)")
+    regions = {n["properties"].get("region") or "\u0000none" for n in view["graph"]["nodes"]}
+    assert set(listed) == regions
+    assert listed[-1] == "\u0000none"   # 未注明, last
+
+    def rank(value: str) -> int:
+        if value == "\u0000none":
+            return len(order) + 1
+        level = levels.get(value)
+        return order.index(level) if level in order else len(order)
+
+    ranks = [rank(v) for v in listed]
+    assert ranks == sorted(ranks) and len(set(ranks)) > 2
+    headings = page.eval_on_selector_all("#filter-region .filter-level", "els => els.map(e => e.dataset.level)")
+    assert headings[:2] == [lvl for lvl in order if lvl in {levels.get(v) for v in listed}][:2]
+
+
 # -- expansion ---------------------------------------------------------------------------------------------------
 def test_double_click_adds_exactly_the_neighbours_the_api_returns(page: Any, site: str) -> None:
     open_map(page, site + "/?limit=8")
@@ -306,6 +345,10 @@ def test_double_click_adds_exactly_the_neighbours_the_api_returns(page: Any, sit
     assert set(page.evaluate("ecomap.lastExpansion.added")) == api_ids - before
     edges = set(page.evaluate("ecomap.edges.getIds()"))
     assert {f"{r['start']}|{r['type']}|{r['end']}" for r in answer["relationships"]} <= edges
+    held = len(before | api_ids)
+    name = api(site, f"/api/entities/{target}")["node"]["properties"]["name"]
+    banner = page.inner_text("#view-banner")
+    assert f"显示 {held} / {held} 个节点" in banner and f"已展开：{name}" in banner
 
 
 # -- saved queries -------------------------------------------------------------------------------------------
@@ -320,10 +363,11 @@ def test_a_saved_query_page_runs_with_parameters_and_shows_table_and_map(page: A
     page.click("#query-form button[type=submit]")
     wait_until(page, READY, 30)
     assert page.locator("#result-table tbody tr").count() == len(expected["rows"])
-    headers = page.eval_on_selector_all("#result-table th", "els => els.map(e => e.textContent)")
+    # Each header names its column (shown in the reader's language, keyed by the query's column name).
+    headers = page.eval_on_selector_all("#result-table th", "els => els.map(e => e.dataset.column || e.textContent)")
     assert headers == expected["columns"]
     assert visible(page) == {n["id"] for n in expected["graph"]["nodes"]}
-    assert page.input_value("#p-cluster") == cluster
+    assert page.input_value("#query-form [name='cluster']") == cluster   # the form keeps what it sent
 
 
 def test_a_table_query_checks_its_parameters(page: Any, site: str) -> None:
@@ -366,7 +410,7 @@ def test_screenshots_of_home_and_a_cluster_are_not_blank(page: Any, site: str) -
     gaps = api(site, "/api/analytics/gaps?cluster=cluster-new-materials")["clusters"][0]
     missing = {r["role"] for r in gaps["roles"] if not r["present"]}
     assert set(page.evaluate("ecomap.ghostIds()")) == {f"gap:{r}" for r in missing}
-    assert page.locator("#gaps-roles li.missing").count() == len(missing)
+    assert page.locator("#gaps-roles li[data-role]:not(.present):not([data-status='present'])").count() == len(missing)
     _map_is_drawn(page, "map-cluster")
 
 
@@ -461,6 +505,13 @@ def test_a_large_view_is_laid_out_on_the_server_and_draws_every_relationship(bro
         zh = next(r["zh"] for r in ontology["relationship_types"] if r["name"] == hovered["type"])
         assert zh in page.inner_text("#tooltip")
         _map_is_drawn(page, "map-large")
+        # Laid out on the server: a filter change only fits the picture (positions stay as computed).
+        kind = view["graph"]["nodes"][0]["type"]
+        _only(page, "type", kind)
+        assert visible(page) == {n["id"] for n in view["graph"]["nodes"] if n["type"] == kind}
+        assert settled_and_fitted(page) == []
+        placed = page.evaluate("ecomap.network.getPositions()")
+        assert all([round(placed[i]["x"]), round(placed[i]["y"])] == pos[i] for i in visible(page))
 
 
 @pytest.mark.parametrize(("path", "ready"), [("/docs", ".opblock-summary-path"),
@@ -471,3 +522,16 @@ def test_the_api_docs_render_their_operations_with_every_outside_request_blocked
     page.wait_for_selector(ready, timeout=30_000)
     text = page.inner_text("body")
     assert "/api/entities" in text or "entities" in text.lower()
+
+
+@pytest.mark.parametrize(("path", "zh", "en"), [
+    ("/entity/ent-tisco?depth=9", "参数 depth 应不大于 3", "depth must be at most 3"),
+    ("/?limit=0", "参数 limit 应不小于 1", "limit must be at least 1"),
+    ("/?limit=many", "参数 limit 应为整数", "limit must be a whole number"),
+])
+def test_a_page_address_with_a_bad_parameter_says_in_chinese_what_to_enter(site, path, zh, en) -> None:
+    r = httpx.get(site + path, headers={"Accept": "text/html"})
+    assert r.status_code == 422 and r.headers["content-type"].startswith("text/html")
+    assert zh in r.text and en in r.text  # Chinese shown, English for the toggle
+    api = httpx.get(site + path, headers={"Accept": "application/json"})
+    assert api.status_code == 422 and api.json()["error"]["code"] == "invalid_request"

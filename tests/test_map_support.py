@@ -1,12 +1,15 @@
 """Shared by the map tests: a small ecosystem graph (with hostile names), a live server in a thread,
-and a headless Chromium that aborts and counts every request to another host. No tests here."""
+a headless Chromium that aborts and counts every request to another host, and helpers to drive a map
+page. No tests here."""
 
 from __future__ import annotations
 
 import base64
+import json
 import socket
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,6 +27,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+READY = "window.ecomap && window.ecomap.ready"
 
 XSS_IMG = "<img src=x onerror=alert(1)>"
 XSS_SCRIPT = "<script>alert(1)</script>"
@@ -210,3 +214,73 @@ def wait_until(page: Any, expression: str, timeout: float = 20.0, interval: floa
         if time.monotonic() > deadline:
             raise TimeoutError(f"still false after {timeout} s: {expression}")
         time.sleep(interval)
+
+
+class Watch:
+    """What a page did that it must not: requests to other hosts, dialogs, uncaught errors."""
+
+    def __init__(self, page: Any, base: str) -> None:
+        self.blocker = Blocker(base + "/")
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        self.refused: list[str] = []
+        page.route("**/*", self.blocker)
+        page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        # A load the Content-Security-Policy refused never reaches the router: count it from the console.
+        page.on("console", lambda m: self.refused.append(m.text) if "Content Security Policy" in m.text else None)
+
+    def check(self) -> None:
+        assert self.blocker.blocked == [], f"requests left the server: {self.blocker.blocked}"
+        assert self.refused == [], f"loads refused by the page's CSP: {self.refused}"
+        assert self.dialogs == [], f"a dialog fired: {self.dialogs}"
+        assert self.errors == [], f"script errors: {self.errors}"
+
+
+@contextmanager
+def watched_page(browser: Any, base: str) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1400, "height": 860}, accept_downloads=True)
+    pg = context.new_page()
+    watch = Watch(pg, base)
+    yield pg
+    context.close()
+    watch.check()
+
+
+def api(base: str, path: str) -> Any:
+    with urllib.request.urlopen(base + path, timeout=30) as resp:
+        return json.loads(resp.read())
+
+
+def open_map(page: Any, url: str) -> None:
+    page.goto(url)
+    wait_until(page, READY, 30)
+
+
+def node_point(page: Any, node_id: str) -> dict[str, float]:
+    """Centre the map on a node and return its position on the screen."""
+    return page.evaluate("""(id) => {
+        ecomap.network.moveTo({position: ecomap.network.getPosition(id), scale: 1.6, animation: false});
+        const d = ecomap.network.canvasToDOM(ecomap.network.getPosition(id));
+        const r = document.getElementById('map').getBoundingClientRect();
+        return {x: r.left + d.x, y: r.top + d.y};
+    }""", node_id)
+
+
+OUTSIDE_VIEWPORT = """() => {
+    const net = ecomap.network, canvas = document.querySelector('#map canvas');
+    const w = canvas.clientWidth, h = canvas.clientHeight, out = [];
+    for (const id of ecomap.visibleNodeIds()) {
+        const b = net.getBoundingBox(id);
+        const a = net.canvasToDOM({x: b.left, y: b.top}), z = net.canvasToDOM({x: b.right, y: b.bottom});
+        if (a.x < -2 || a.y < -2 || z.x > w + 2 || z.y > h + 2) { out.push(id); }
+    }
+    return out;
+}"""
+"""Ids of the visible nodes whose drawn box is not inside the map's canvas (on the screen)."""
+
+
+def settled_and_fitted(page: Any) -> list[str]:
+    """Wait for the fit that follows a filter change; return the visible nodes left outside the view."""
+    wait_until(page, "ecomap.refits > 0 && !ecomap.refitting")
+    return page.evaluate(OUTSIDE_VIEWPORT)

@@ -1,10 +1,10 @@
 """HTML of the map pages and of standalone map files.
 
 Templates are Jinja2 with autoescaping on; data reaches the page only as JSON inside
-``<script type="application/json">`` (see ``views.script_json``) and is put into the DOM by
-``ecomap.js`` as text, never as markup. A standalone file is the same page with every asset inlined,
-a Content-Security-Policy that forbids any request, and the facts the served page would fetch from
-the API (source titles, pinyin for search) embedded.
+``<script type="application/json">`` (see ``views.script_json``) and is put into the DOM by the scripts
+under ``static/js/`` as text, never as markup. A standalone file is the same page with every asset
+inlined, a Content-Security-Policy that forbids any request, and the facts the served page would fetch
+from the API (source titles, pinyin for search) embedded.
 """
 
 from __future__ import annotations
@@ -30,7 +30,9 @@ TEMPLATES_DIR = PAGES_DIR / "templates"
 STATIC_DIR = PAGES_DIR / "static"
 STATIC_URL = "/static"
 
-SCRIPTS = ("ecomap.js",)
+SCRIPTS = ("js/core.js", "js/i18n.js", "js/state.js", "js/names.js", "js/facts.js", "js/filters.js",
+           "js/legend.js", "js/network.js", "js/tooltip.js", "js/details.js", "js/expand.js", "js/search.js",
+           "js/note.js", "js/export.js", "js/gaps.js", "js/main.js", "js/picker.js")
 """The page's scripts, in the order they run (each adds its part to the ``Ecomap`` namespace): linked by
 the served pages, inlined in the same order into a standalone file."""
 
@@ -69,37 +71,116 @@ def _inline_assets() -> dict[str, Markup]:
             "app_css": Markup(read("ecomap.css").replace("</", "<\\/"))}
 
 
+PROP_EN = {"id": "Id", "liuxin": "六新 categories", "is_leader": "Leading enterprise (链主)",
+           "absent_roles": "Roles a source says are missing", "position": "Position in the chain",
+           "kind": "Kind", "level": "Administrative level", "betweenness": "Betweenness centrality",
+           "measures": "Measures", "sections": "Sections", "synthetic": "Synthetic data"}
+"""English names of properties where the key, humanised, would read badly."""
+
+
+def english_label(key: str) -> str:
+    """The English name of a property: ``name_en`` → "English name", ``is_leader`` → its entry above,
+    otherwise the key with spaces for underscores, capitalised."""
+    if key in PROP_EN:
+        return PROP_EN[key]
+    if key.endswith("_en") and len(key) > 3:
+        return "English " + english_label(key[:-3]).lower()
+    return key.replace("_", " ").strip().capitalize()
+
+
 @cache
 def ontology_json() -> str:
-    """What the map needs from the ontology: type styles, names in both languages, property names."""
+    """What the map needs from the ontology: type styles, names in both languages, property names
+    (``props``: key → Chinese, ``props_en``: key → English)."""
     return script_json({
         "node_types": [{"label": t.label, "zh": t.zh, "en": t.en, "color": t.color, "shape": t.shape,
-                        "props": {p.name: p.zh for p in node_props(t.label)}} for t in NODE_TYPES],
+                        "props": {p.name: p.zh for p in node_props(t.label)},
+                        "props_en": {p.name: english_label(p.name) for p in node_props(t.label)}}
+                       for t in NODE_TYPES],
         "relationship_types": [{"name": r.name, "zh": r.zh, "en": r.en,
-                                "props": {p.name: p.zh for p in rel_props(r.name)}} for r in REL_TYPES],
+                                "props": {p.name: p.zh for p in rel_props(r.name)},
+                                "props_en": {p.name: english_label(p.name) for p in rel_props(r.name)}}
+                               for r in REL_TYPES],
         "liuxin": [{"name": c.value, "en": LIUXIN_EN[c]} for c in Liuxin],
     })
 
 
-def render_cell(value: Any) -> Markup:
-    """One table cell of a query result (result JSON), escaped: nodes link to their map page."""
-    if isinstance(value, dict) and value.get("kind") == "node":
-        props = value.get("properties") or {}
-        name = props.get("name") or value.get("id")
-        return Markup('<a class="cell-node" href="/entity/{}">{}</a> <span class="cell-type">{}</span>').format(
-            _url_part(str(value.get("id"))), name, value.get("type") or "")
-    if isinstance(value, dict) and value.get("kind") == "relationship":
-        return Markup("<code>{}</code> → <code>{}</code> <span class=\"cell-type\">{}</span>").format(
-            value.get("start"), value.get("end"), value.get("type"))
-    if isinstance(value, dict) and value.get("kind") == "path":
-        return Markup(" → ").join(render_cell(n) for n in value.get("nodes") or [])
-    if value is None:
+def render_cell(value: Any, kind: str = "text", names: dict[str, tuple[str, str]] | None = None,
+                link_id: str | None = None) -> Markup:
+    """One table cell of a query result (result JSON), escaped. Nodes, entity ids (``kind`` id, entity,
+    ids) and names (``kind`` name, of the entity ``link_id``) link to the entity page; citations (``kind``
+    citations, and a node's or relationship's ``sources``) to the source page; booleans read 是/否 and
+    types, relationship types and 六新 categories their names, all switching with the page's language.
+    ``names``: id → (Chinese, English) name of the entities an id column shows."""
+    from app.query_param_fields import ENUM_LABELS
+
+    names = names or {}
+    if isinstance(value, dict) and value.get("kind") in ("node", "relationship", "path"):
+        return _cell_graph(value)
+    if value is None or value == []:
         return Markup('<span class="muted">—</span>')
+    if isinstance(value, bool):
+        return t("query.yes" if value else "query.no")
+    items = value if isinstance(value, list) else [value]
+    scalars = all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in items)
+    if kind == "citations" and scalars:
+        return _cell_citations([str(v) for v in items])
+    if kind in ("id", "entity", "ids") and scalars:
+        return Markup("、").join(_cell_entity(str(v), names.get(str(v)) if kind != "id" else None) for v in items)
+    if kind == "name" and isinstance(value, str) and link_id:
+        return Markup('<a class="cell-node" href="/entity/{}">{}</a>').format(_url_part(link_id), value)
+    if kind in ENUM_LABELS and scalars:
+        labels = ENUM_LABELS[kind]
+        return Markup("、").join(both(*labels[v]) if v in labels else escape(v) for v in items)
     if isinstance(value, str):
         return escape(value)
-    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+    if isinstance(value, list) and scalars:
         return escape("、".join(str(v) for v in value))
     return escape(json.dumps(value, ensure_ascii=False))
+
+
+def _cell_graph(value: dict[str, Any]) -> Markup:
+    """A node (its name, type and sources), a relationship or a path, linking to the entity pages."""
+    from graph.ontology import NODE_TYPE_BY_LABEL, REL_TYPE_BY_NAME
+
+    props = value.get("properties") or {}
+    if value["kind"] == "node":
+        name = props.get("name") or value.get("id")
+        node_type = NODE_TYPE_BY_LABEL.get(value.get("type") or "")
+        label = both(node_type.zh, node_type.en) if node_type else escape(value.get("type") or "")
+        out = Markup('<a class="cell-node" href="/entity/{}">{}</a> <span class="cell-type">{}</span>').format(
+            _url_part(str(value.get("id"))), both(str(name), str(props.get("name_en") or name)), label)
+    elif value["kind"] == "relationship":
+        rel = REL_TYPE_BY_NAME.get(str(value.get("type")))
+        label = both(rel.zh, rel.en) if rel else escape(value.get("type"))
+        out = Markup('{} <span class="cell-type">—{}→</span> {}').format(
+            _cell_entity(str(value.get("start")), None), label, _cell_entity(str(value.get("end")), None))
+    else:
+        nodes, rels = value.get("nodes") or [], value.get("relationships") or []
+        parts = [_cell_graph(nodes[0])] if nodes else []
+        for rel_json, node in zip(rels, nodes[1:], strict=False):
+            rel = REL_TYPE_BY_NAME.get(str(rel_json.get("type")))
+            label = both(rel.zh, rel.en) if rel else escape(rel_json.get("type"))
+            parts.append(Markup('<span class="cell-type">—{}→</span> {}').format(label, _cell_graph(node)))
+        return Markup(" ").join(parts)
+    sources = props.get("sources")
+    if isinstance(sources, list) and sources and all(isinstance(s, str) for s in sources):
+        out += Markup(' <span class="cell-sources">{}</span>').format(_cell_citations(sources))
+    return out
+
+
+def _cell_entity(entity_id: str, name: tuple[str, str] | None) -> Markup:
+    if name:
+        return Markup('<a class="cell-node" href="/entity/{}" title="{}">{}</a>').format(
+            _url_part(entity_id), entity_id, both(*name))
+    return Markup('<a class="cell-id" href="/entity/{}"><code>{}</code></a>').format(_url_part(entity_id), entity_id)
+
+
+def _cell_citations(citations: list[str]) -> Markup:
+    from app.query_results import citation_path
+
+    return Markup(" ").join(Markup('<a class="cell-citation" href="{}">{}</a>').format(citation_path(c), c)
+                            for c in citations)
 
 
 def _url_part(text: str) -> str:
