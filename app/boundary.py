@@ -3,7 +3,8 @@ the route does not declare, no control character (C0 other than tab, newline and
 DEL) or lone surrogate in a path, query or body value, and no JSON body nested deeper than
 ``MAX_BODY_DEPTH``. Before that, ``SizeLimits`` refuses requests whose headers or body are too long.
 
-Two kinds of input are left to ``app.saved_queries``, which checks them against a query's declaration:
+Two kinds of input are left to ``app.query_header`` and ``app.query_params``, which check them against a
+query's declaration:
 the extra URL query parameters of the routes that run a saved query from the URL
 (``SAVED_QUERY_URL_ROUTES``), and the ``params`` of the bodies that carry Cypher parameters
 (``CYPHER_PARAMS_ROUTES``).

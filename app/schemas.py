@@ -13,7 +13,6 @@ from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from app.pages.views import MAX_LIMIT
-from app.saved_queries import ParamFields
 from graph.ontology import NODE_TYPES, REL_TYPES, Liuxin
 
 NodeTypeName = StrEnum("NodeTypeName", {t.label: t.label for t in NODE_TYPES})
@@ -225,22 +224,6 @@ class CypherIn(BaseModel):
     timeout_ms: int | None = Field(None, ge=1, le=600_000,
                                    description="Time limit; capped at the server's ECOMAP_QUERY_TIMEOUT_MS.")
     limit: int = Field(1000, ge=1, le=10_000, description="Row cap.")
-
-
-class QueryParamIn(ParamFields):
-    description: str = Field("", max_length=1000)
-    pattern: str | None = Field(None, max_length=500)
-
-
-class SavedQueryIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="File name without extension.")
-    title: str = Field(min_length=1, max_length=200)
-    description: str = Field("", max_length=2000)
-    returns: Literal["table", "graph", "both"] = "table"
-    parameters: dict[str, QueryParamIn] = Field(default_factory=dict)
-    cypher: str = Field(min_length=1, max_length=200_000)
 
 
 Properties = Annotated[dict[Annotated[str, Field(max_length=200)], JsonValue], Field(max_length=500)]

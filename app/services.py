@@ -38,6 +38,6 @@ class Services:
 
 def query_library(settings: Settings):
     """The saved queries: the shipped ones plus those saved under ``<data dir>/queries``."""
-    from app.saved_queries import QueryLibrary
+    from app.query_library import QueryLibrary
 
     return QueryLibrary(user_dir=settings.data_dir / "queries")

@@ -47,7 +47,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.explore import neighbours  # noqa: E402
-from app.saved_queries import QueryLibrary, run  # noqa: E402
+from app.query_library import QueryLibrary  # noqa: E402
+from app.query_results import run  # noqa: E402
 from bench.engines import (  # noqa: E402
     Engine,
     add_engine_options,

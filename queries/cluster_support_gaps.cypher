@@ -1,15 +1,31 @@
 ---
-title: 集群缺什么 · What each cluster lacks
+title: 集群缺什么
+title_en: What each cluster lacks
 description: >-
-  For every cluster: whether a pilot base (中试基地), a key laboratory (重点实验室), an incubator
-  (孵化器 or 双创中心) and a finance partner (a bank or fund that FINANCES it) are related to it,
-  and the list of what is missing. A platform counts when any relationship joins it to the cluster.
+  回答“每个产业集群还缺哪些支撑”。检查四样支撑是否与集群有联系：中试基地、重点实验室、孵化器（或双创中心）、金融合作伙伴（为集群提供金融支持的银行或基金）。某个平台只要与集群有任何联系就算“有”。各列：集群、四项是否具备（是/否），以及缺少的项目清单。
+description_en: >-
+  Answers "what support does each industry cluster still lack". Checks whether four kinds of support are
+  related to the cluster: a pilot base (中试基地), a key laboratory (重点实验室), an incubator (孵化器 or
+  双创中心) and a finance partner (a bank or fund that finances it). A platform counts as soon as anything
+  links it to the cluster. Columns: the cluster, yes or no for each of the four, and the list of what is
+  missing.
 returns: table
 parameters:
   only_gaps:
     type: boolean
     default: true
-    description: Only clusters that lack at least one of the four.
+    label: 只看有缺口的集群
+    label_en: Only clusters with gaps
+    description: 选“是”时只列出至少缺少一项的集群。
+    description_en: When yes, only the clusters that lack at least one of the four.
+columns:
+  cluster: {zh: 集群编号, en: Cluster id, kind: id}
+  name: {zh: 产业集群, en: Cluster, kind: name, of: cluster}
+  has_pilot_base: {zh: 有中试基地, en: Pilot base}
+  has_key_lab: {zh: 有重点实验室, en: Key laboratory}
+  has_incubator: {zh: 有孵化器或双创中心, en: Incubator}
+  has_finance_partner: {zh: 有金融合作伙伴, en: Finance partner}
+  missing: {zh: 缺少, en: Missing}
 ---
 MATCH (c:Cluster)
 OPTIONAL MATCH (c)-[rp]-(p:Platform)

@@ -1,13 +1,29 @@
 ---
-title: 政策地图 · Policies, who issues them and what they support
+title: 政策地图
+title_en: Policies, who issues them and what they support
 description: >-
-  Every policy with its year and measures, the agencies or people that issue it (ISSUES), those
-  that govern it (GOVERNS) and everything it SUPPORTS.
+  回答“有哪些政策，由谁发布、谁主管、支持什么”。每一行是一项政策：名称、年份、政策措施，发布它的部门或人物、主管它的部门，以及它支持的集群、企业、平台等。可以只看支持某类对象的政策。
+description_en: >-
+  Answers "which policies are there, who issues and governs them and what do they support". Each row is one
+  policy: its name, year and measures, the agencies or people that issue it, the agencies that govern it,
+  and the clusters, enterprises, platforms … it supports. Can be narrowed to the policies that support one
+  type of entity.
 returns: table
 parameters:
   supports_type:
     type: node_type
-    description: Only policies that support at least one entity of this type; all when empty.
+    label: 支持对象的类型
+    label_en: Type supported
+    description: 只看至少支持一个这类对象的政策；不填则列出全部政策。
+    description_en: Only policies that support at least one entity of this type; every policy when left empty.
+columns:
+  policy: {zh: 政策编号, en: Policy id, kind: id}
+  name: {zh: 政策, en: Policy, kind: name, of: policy}
+  year: {zh: 年份, en: Year}
+  measures: {zh: 政策措施, en: Measures}
+  issued_by: {zh: 发布方, en: Issued by, kind: ids}
+  governed_by: {zh: 主管部门, en: Governed by, kind: ids}
+  supports: {zh: 支持对象, en: Supports, kind: ids}
 ---
 MATCH (pol:Policy)
 OPTIONAL MATCH (a:Entity)-[ri:ISSUES]->(pol)

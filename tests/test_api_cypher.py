@@ -299,3 +299,68 @@ def test_store_down_is_503_with_retry_after(tmp_path, method, url, kwargs) -> No
     r = c.request(method, url, headers=auth("analyst"), **kwargs)
     assert r.status_code == 503 and r.headers["Retry-After"]
     assert r.json()["error"]["code"] == "store_unavailable"
+
+
+# -- names the ontology does not define ------------------------------------------------------------------
+@pytest.mark.parametrize(("query", "expected"), [
+    ("MATCH (e:Enterprize) RETURN e", [("label", "Enterprize", "Enterprise")]),
+    ("MATCH (e:Enterprise)-[:MEMBR_OF]->(c:Clustr) RETURN e",
+     [("relationship_type", "MEMBR_OF", "MEMBER_OF"), ("label", "Clustr", "Cluster")]),
+    ("MATCH (n:`Enterprize`) RETURN n", [("label", "Enterprize", "Enterprise")]),
+    ("MATCH (n) WHERE n:enterprise OR n:Cluster RETURN n", [("label", "enterprise", "Enterprise")]),
+    ("MATCH ()-[r:LEADS|FINANCE*1..2]->() RETURN r", [("relationship_type", "FINANCE", "FINANCES")]),
+    ("MATCH ()<-[:LEADS|:SUPPORT]-() RETURN 1", [("relationship_type", "SUPPORT", "SUPPORTS")]),
+    ("CALL { MATCH (x:Polcy) RETURN x } RETURN x", [("label", "Polcy", "Policy")]),
+    ("RETURN [x IN [] WHERE x:Platfrom] AS l", [("label", "Platfrom", "Platform")]),
+    ("MATCH (n:MEMBER_OF) RETURN n", [("label", "MEMBER_OF", None)]),
+    ("MATCH (n:Zzzzzz) RETURN n", [("label", "Zzzzzz", None)]),
+    # Not names of labels or types: strings, comments, property keys, map keys, parameters.
+    ("MATCH (n {kind: 'Enterprize'}) RETURN n", []),
+    ("MATCH (n) RETURN n // :Enterprize\n", []),
+    ("MATCH (n) /* (m:Enterprize) */ RETURN n", []),
+    ("MATCH (n) WHERE n.Enterprize = 1 RETURN n {.Enterprize, Clustr: 1} AS m", []),
+    ("MATCH (n:Entity:Enterprise) RETURN {enterprize: n.id, `Polcy`: 2} AS m", []),
+    ("MATCH (n) WHERE type($x) = 'MEMBR_OF' RETURN labels(n) = ['Enterprize'] AS same", []),
+])
+def test_unknown_labels_and_types_are_found_on_the_tokens(query, expected) -> None:
+    from app.cypher_names import unknown_names
+
+    found = [(w["kind"], w["name"], w["suggestion"]) for w in unknown_names(query)]
+    assert found == expected
+
+
+def test_every_shipped_query_names_only_what_the_ontology_defines() -> None:
+    from app.cypher_names import unknown_names
+    from app.query_library import QueryLibrary
+
+    for query in QueryLibrary().all()[0]:
+        assert unknown_names(query.cypher) == [], query.name
+
+
+def test_cypher_with_an_unknown_label_returns_its_rows_and_a_warning(client, graph, analyst) -> None:
+    r = client.post("/api/cypher", json={"query": "MATCH (e:Enterprize)-[:MEMBR_OF]->(c) RETURN count(e) AS n"},
+                    headers=analyst)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["rows"] == [[0]]
+    assert [(w["kind"], w["name"], w["suggestion"]) for w in body["warnings"]] == [
+        ("label", "Enterprize", "Enterprise"), ("relationship_type", "MEMBR_OF", "MEMBER_OF")]
+    assert "did you mean Enterprise?" in body["warnings"][0]["message"]
+    assert "Enterprise" in body["warnings"][0]["message_zh"] and "节点类型" in body["warnings"][0]["message_zh"]
+    right = client.post("/api/cypher", json={"query": "MATCH (e:Enterprise) RETURN count(e) AS n"}, headers=analyst)
+    count = graph.read("MATCH (e:Entity) WHERE 'Enterprise' IN labels(e) RETURN count(e)").rows
+    assert right.json()["rows"] == count and right.json()["warnings"] == []
+
+
+def test_a_saved_query_with_an_unknown_label_warns_when_saved_shown_and_run(client, graph, analyst) -> None:
+    body = {"name": "typo_label", "title": "拼错的类型", "cypher": "MATCH (e:Enterprize) RETURN e.id AS id"}
+    saved = client.post("/api/queries", json=body, headers=analyst)
+    assert saved.status_code == 201, saved.text
+    assert [w["suggestion"] for w in saved.json()["warnings"]] == ["Enterprise"]
+    assert [w["name"] for w in client.get("/api/queries/typo_label").json()["warnings"]] == ["Enterprize"]
+    ran = client.get("/api/queries/typo_label/run")
+    assert ran.status_code == 200 and ran.json()["rows"] == []
+    assert [(w["name"], w["suggestion"]) for w in ran.json()["warnings"]] == [("Enterprize", "Enterprise")]
+    page = client.get("/queries/typo_label")
+    assert "Enterprize" in page.text and "是否想写“Enterprise”" in page.text
+    assert client.get("/api/queries/top_connected/run").json()["warnings"] == []

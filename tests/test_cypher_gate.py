@@ -12,7 +12,7 @@ from app import cypher_bounds as bounds
 from app.cypher_bounds import LimitExceeded, ParamError, check_params, measure
 from app.cypher_gate import READ_PROCEDURES, ForbiddenCypher, check_query
 from app.cypher_text import CypherTextError, Kind, RejectedCypher, parameter_names, tokenize
-from app.saved_queries import QueryLibrary
+from app.query_library import QueryLibrary
 
 N, Q, S, P, X, D = Kind.NAME, Kind.QUOTED_NAME, Kind.STRING, Kind.PARAMETER, Kind.PUNCT, Kind.NUMBER
 

@@ -9,8 +9,8 @@ import tracemalloc
 import pytest
 
 from app.cypher_text import tokenize
+from app.query_library import QueryLibrary
 from app.row_limit import row_limited
-from app.saved_queries import QueryLibrary
 from graph.store import GraphStore
 from tests.api_helpers import KEYS, SAMPLE_NODES, SAMPLE_RELS, keys_setting, make_client, write_graph
 from tests.conftest import filled_graph

@@ -4,8 +4,11 @@ validated; parameters are typed; the API and the CLI run them."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import json
 import random
+import re
 import time
 from collections import Counter
 from pathlib import Path
@@ -14,7 +17,11 @@ import networkx as nx
 import pytest
 from typer.testing import CliRunner
 
-from app.saved_queries import BUILTIN_DIR, ParamError, QueryDefinitionError, QueryLibrary, parse
+from app.cypher_bounds import ParamError
+from app.query_entities import resolve_entities
+from app.query_header import SavedQuery
+from app.query_library import BUILTIN_DIR, QueryDefinitionError, QueryLibrary, parse
+from app.query_xlsx import result_xlsx
 from tests.api_helpers import auth, incident
 from tests.test_api_graph import expected_ecosystem, node_ids, rel_keys
 
@@ -331,9 +338,10 @@ def _header(param: str) -> str:
     (_header("{type: integer, max_length: 5}"), "string, string_list and entity_id parameters only"),
     (_header("{type: string, max_length: 0}"), "max_length"),
     (_header("{type: string, max_length: 100001}"), "max_length"),
-    (_header("{type: string, choices: [a, b], default: c}"), "default of x: must be one of: a, b"),
-    (_header("{type: integer, minimum: 1, maximum: 5, default: 9}"), "default of x: must be at most 5"),
-    (_header("{type: string, max_length: 3, default: abcd}"), "default of x: longer than 3"),
+    (_header("{type: string, choices: [a, b], default: c}"), "the default of x does not fit: choose one of: a, b"),
+    (_header("{type: integer, minimum: 1, maximum: 5, default: 9}"),
+     "the default of x does not fit: enter a whole number from 1 to 5"),
+    (_header("{type: string, max_length: 3, default: abcd}"), "the default of x does not fit: longer than 3"),
     (_header("{type: string, pattern: '^[a-z]+$', default: ABC}"), "does not match the pattern"),
     (_header("{type: string, pattern: '(a)\\1'}"), "RE2 syntax"),
     (_header("{type: string, pattern: '(?=a)b'}"), "RE2 syntax"),
@@ -372,7 +380,7 @@ def _tricky(rng: random.Random, one_line: bool) -> str:
 
 
 def test_a_saved_file_always_reads_back_as_the_same_query(tmp_path: Path) -> None:
-    from app.saved_queries import SavedQuery
+    from app.query_header import SavedQuery
 
     rng = random.Random(5)
     for i in range(300):
@@ -428,9 +436,12 @@ def test_text_parameters_are_converted_to_their_types(client) -> None:
     r = client.get("/api/queries/top_connected/run", params={"top": "3", "type": "Cluster"})
     assert r.status_code == 200 and len(r.json()["rows"]) <= 3
     ent = client.get("/api/entities", params={"type": "Enterprise", "limit": 1}).json()["items"][0]["id"]
-    r = client.get("/api/queries/enterprise_collaborators/run",
-                   params={"enterprise": ent, "rel_types": "COLLABORATES_WITH,MEMBER_OF"})
-    assert r.status_code == 200
+    repeated = client.get("/api/queries/enterprise_collaborators/run",
+                          params=[("enterprise", ent), ("rel_types", "COLLABORATES_WITH"), ("rel_types", "MEMBER_OF")])
+    assert repeated.status_code == 200, repeated.text
+    as_json = client.post("/api/queries/enterprise_collaborators/run",
+                          json={"params": {"enterprise": ent, "rel_types": ["COLLABORATES_WITH", "MEMBER_OF"]}})
+    assert repeated.json()["rows"] == as_json.json()["rows"]
 
 
 def test_unknown_saved_query_is_404(client) -> None:
@@ -456,7 +467,7 @@ def test_csv_output_has_the_columns_and_neutralises_formulas(client, graph) -> N
     assert r.content.startswith("\ufeff".encode())  # Excel then reads the Chinese text as UTF-8
     rows = list(csv.reader(io.StringIO(r.text.removeprefix("\ufeff"))))
     assert rows[0] == ["id", "name", "type", "degree"] and 1 <= len(rows) - 1 <= 3
-    from app.saved_queries import result_csv
+    from app.query_results import result_csv
     from graph.model import QueryResult
 
     text = result_csv(QueryResult(["a", "b"], [["=cmd|' /C calc'!A0", -5], ["@SUM(1)", None]]))
@@ -586,3 +597,333 @@ def test_cli_rejects_bad_parameters_and_unknown_queries(cli_env) -> None:
     assert cli_env("query", "run", "no_such_query").exit_code == 1
     assert cli_env("query", "show", "no_such_query").exit_code == 1
     assert cli_env("query", "run", "top_connected", "--format", "xml").exit_code == 2
+
+
+def test_cli_writes_csv_with_a_bom_and_an_xlsx_with_chinese_headers(cli_env, nxg, tmp_path) -> None:
+    from openpyxl import load_workbook
+
+    csv_file = tmp_path / "top.csv"
+    done = cli_env("query", "run", "top_connected", "-p", "top=3", "--format", "csv", "--out", str(csv_file))
+    assert done.exit_code == 0, done.output
+    assert csv_file.read_bytes().startswith("\ufeff".encode())
+    source = "src-sxrb"
+    out = tmp_path / "statements.xlsx"
+    done = cli_env("query", "run", "source_statements", "-p", f"source={source}", "-p", "section=3",
+                   "--format", "xlsx", "--out", str(out))
+    assert done.exit_code == 0, done.output
+    sheet = load_workbook(out).active
+    query = QueryLibrary().get("source_statements")
+    header = [c.value for c in sheet[HEADER_ROW]]
+    assert header[:7] == [query.columns[c].zh for c in ["subject", "subject_name", "relation", "object",
+                                                         "object_name", "citations", "note"]]
+    rows = list(sheet.iter_rows(min_row=HEADER_ROW + 1))
+    cited = citing(nxg, source, 3)
+    assert len(rows) == len(cited) and rows
+    assert all(cell.hyperlink is None for row in rows for cell in row)  # no server: plain citations
+    assert cli_env("query", "run", "top_connected", "--format", "xlsx").exit_code == 2  # needs --out
+
+
+def test_cli_takes_a_list_as_repeated_parameters(cli_env, nxg) -> None:
+    ent = of_type(nxg, "Enterprise")[0]
+    both_ways = [cli_env("query", "run", "enterprise_collaborators", "-p", f"enterprise={ent}", "-p",
+                         "rel_types=COLLABORATES_WITH", "-p", "rel_types=MEMBER_OF", "--format", "json"),
+                 cli_env("query", "run", "enterprise_collaborators", "-p", f"enterprise={ent}", "-p",
+                         'rel_types=["COLLABORATES_WITH", "MEMBER_OF"]', "--format", "json")]
+    assert [r.exit_code for r in both_ways] == [0, 0], both_ways[0].output
+    assert json.loads(both_ways[0].output)["rows"] == json.loads(both_ways[1].output)["rows"]
+    comma = cli_env("query", "run", "enterprise_collaborators", "-p", f"enterprise={ent}", "-p",
+                    "rel_types=COLLABORATES_WITH,MEMBER_OF")
+    assert comma.exit_code == 2 and "-p rel_types=A -p rel_types=B" in comma.output.replace("\n", "")
+
+
+# -- both languages ------------------------------------------------------------------------------------------
+SAMPLE_PARAMS = {"cluster_ecosystem": {"cluster": "cl-semi"}, "enterprise_collaborators": {"enterprise": "tisco"},
+                 "liuxin_overview": {"liuxin": "新材料"}, "source_statements": {"source": "src-shanxi"}}
+CHINESE = re.compile("[\u4e00-\u9fff]")
+STRAY_SPACE = re.compile("[\u3000-\u9fff\uff00-\uffef] [\u3000-\u9fff\uff00-\uffef]")
+CYPHER_JARGON = re.compile(r"\b(MATCH|RETURN|WHERE|OPTIONAL|UNWIND|Cypher|NULL|labels)\b|[$`]|\b[A-Z]+_[A-Z_]+\b")
+
+
+def test_every_shipped_query_declares_everything_in_both_languages(sample_client) -> None:
+    for q in QueryLibrary().all()[0]:
+        assert CHINESE.search(q.title) and re.search("[A-Za-z]", q.title_en), q.name
+        assert CHINESE.search(q.description) and q.description_en, q.name
+        assert not CYPHER_JARGON.search(q.description), (q.name, CYPHER_JARGON.search(q.description))
+        assert not STRAY_SPACE.search(q.description), q.name  # folded lines would leave one
+        for name, p in q.parameters.items():
+            assert CHINESE.search(p.label) and p.label_en, (q.name, name)
+            assert CHINESE.search(p.description) and p.description_en, (q.name, name)
+            assert p.type != "entity_id" or p.entity_types or name == "organisation", (q.name, name)
+            for choice in p.effective_choices:
+                assert CHINESE.search(p.choice_label(choice, "zh")) or p.choice_label(choice, "zh") != choice
+        body = run(sample_client, q.name, **SAMPLE_PARAMS.get(q.name, {}))
+        assert body["columns"] and set(body["columns"]) == set(q.columns), q.name
+        for column, spec in q.columns.items():
+            assert CHINESE.search(spec.zh) and spec.en and not CHINESE.search(spec.en.replace("六新", "")), column
+
+
+def test_the_api_describes_queries_in_both_languages(client) -> None:
+    listed = {q["name"]: q for q in client.get("/api/queries").json()["items"]}
+    shown = client.get("/api/queries/source_statements").json()
+    assert listed["source_statements"]["title_en"] == shown["title_en"] == "Everything a source states"
+    source = shown["parameters"][0]
+    assert (source["label"], source["label_en"], source["entity_type"]) == ("来源", "Source", ["Source"])
+    assert source["hint_zh"] == "请从列表中选择一个来源文献（可输入名称、拼音或编号）"
+    columns = {c["name"]: c for c in shown["columns"]}
+    assert columns["citations"] == {"name": "citations", "zh": "引用章节", "en": "Citations", "kind": "citations",
+                                    "of": None}
+    rel_types = client.get("/api/queries/enterprise_collaborators").json()["parameters"][1]
+    labels = {c["value"]: (c["zh"], c["en"]) for c in rel_types["choice_labels"]}
+    assert labels["MEMBER_OF"] == ("属于集群", "member of") and rel_types["items"] == "relationship_type"
+
+
+# -- parameter problems say what to enter -------------------------------------------------------------------
+@pytest.mark.parametrize(("name", "params", "param", "zh", "en"), [
+    ("shared_platforms", {"min_clusters": "0"}, "min_clusters", "请输入 1 到 100 之间的整数",
+     "enter a whole number from 1 to 100"),
+    ("top_connected", {"top": "many"}, "top", "请输入 1 到 1000 之间的整数", "enter a whole number from 1 to 1000"),
+    ("liuxin_overview", {}, "liuxin", "必填：请从列表中选择一项：新基建、", "required: choose one of: 新基建, "),
+    ("cluster_support_gaps", {"only_gaps": "perhaps"}, "only_gaps", "请选择“是”或“否”", "choose yes or no"),
+    ("source_statements", {"source": "Not An Id"}, "source", "不是实体编号", "is not an entity id"),
+    ("top_connected", {"type": "Martian"}, "type", "请从列表中选择一项：产业集群、", "choose one of: Cluster, "),
+    ("top_connected", {"nope": "1"}, "nope", "不是此查询的条件", "not a parameter of this query (it has: type, top)"),
+    ("chain_gaps", {"region": "太原\x01市"}, "region", "控制字符 U+0001", "the control character U+0001"),
+])
+def test_parameter_problems_say_what_to_enter_in_both_languages(client, name, params, param, zh, en) -> None:
+    r = client.get(f"/api/queries/{name}/run", params=params)
+    assert r.status_code == 422, r.text
+    detail = next(d for d in r.json()["error"]["details"] if d["param"] == param)
+    assert zh in detail["message_zh"] and en in detail["message"], detail
+
+
+def test_a_list_given_with_commas_says_how_to_pass_a_list(client, nxg) -> None:
+    ent = of_type(nxg, "Enterprise")[0]
+    r = client.get("/api/queries/enterprise_collaborators/run",
+                   params={"enterprise": ent, "rel_types": "COLLABORATES_WITH,MEMBER_OF"})
+    assert r.status_code == 422
+    detail = r.json()["error"]["details"][0]
+    assert detail["param"] == "rel_types"
+    assert "rel_types=A&rel_types=B" in detail["message"] and "one per line" in detail["message"]
+    assert "每行填写一项" in detail["message_zh"]
+    one = client.get("/api/queries/enterprise_collaborators/run", params={"enterprise": ent, "rel_types": "LEADS"})
+    assert one.status_code == 200
+    twice = client.get("/api/queries/top_connected/run", params=[("top", "1"), ("top", "2")])
+    assert twice.status_code == 422 and twice.json()["error"]["details"][0]["message"] == "give one value only"
+
+
+def test_text_lists_come_one_per_line_or_repeated_and_a_comma_is_text_where_any_text_fits() -> None:
+    query = parse("---\ntitle: t\nparameters:\n  x: {type: string_list}\n---\nRETURN $x AS x\n", "q", builtin=False)
+    assert query.bind({"x": "a,b"}, from_text=True) == {"x": ["a,b"]}
+    assert query.bind({"x": ["a", "b"]}, from_text=True) == {"x": ["a", "b"]}
+    assert query.bind({"x": "a\n b \n\n"}, from_text=True) == {"x": ["a", "b"]}
+    assert query.bind({"x": '["a", "b,c"]'}, from_text=True) == {"x": ["a", "b,c"]}
+    with pytest.raises(ParamError):
+        query.bind({"x": "a"}, from_text=False)
+
+
+# -- saving a query: problems in words ----------------------------------------------------------------------
+INTERNALS = ("input_value", "input_type", "pydantic", "errors.pydantic.dev", "Value error", "dict_type",
+             "<class", "QueryParam", "SavedQuery", "Input should", "'str'", "'int'", "NoneType", "Traceback")
+
+
+@pytest.mark.parametrize(("change", "field", "words"), [
+    ({"name": "Bad-Name"}, "name", "lowercase letters, digits and _"),
+    ({"name": None}, "name", "must be text"),
+    ({"title": 5}, "title", "must be text"),
+    ({"returns": "chart"}, "returns", "must be one of: 'table', 'graph' or 'both'"),
+    ({"parameters": {"x": {"type": "date"}}, "cypher": "RETURN $x AS x"}, "parameters.x.type", "must be one of"),
+    ({"parameters": {"x": {"type": "integer", "default": "one"}}, "cypher": "RETURN $x AS x"},
+     "parameters.x.default", "enter a whole number"),
+    ({"parameters": {"x": {"type": "integer", "minimum": "low"}}, "cypher": "RETURN $x AS x"},
+     "parameters.x.minimum", "must be a number"),
+    ({"parameters": {"x": {"typ": "integer"}}, "cypher": "RETURN $x AS x"}, "parameters.x.typ", "did you mean type?"),
+    ({"parameters": {"x": {"type": "entity_id", "entity_type": "Enterprize"}}, "cypher": "RETURN $x AS x"},
+     "parameters.x.entity_type", "did you mean Enterprise?"),
+    ({"parameters": "x"}, "parameters", "must be a mapping"),
+    ({"columns": {"one": {"zh": "一"}}}, "columns.one.en", "is required: enter the English text"),
+    ({"columns": {"two": {"zh": "二", "en": "two"}}}, "columns.two", "the query returns no column two"),
+    ({"unknown": 1}, "unknown", "is not a field you can set here"),
+    ({"builtin": True}, "builtin", "is not a field you can set"),
+    ({"cypher": "RETURN $undeclared AS u"}, "parameters.undeclared", "does not declare it"),
+])
+def test_saving_an_invalid_query_names_each_field_and_what_to_enter(client, analyst, change, field, words) -> None:
+    body = {"name": "not_saved", "title": "t", "cypher": "RETURN 1 AS one"} | change
+    r = client.post("/api/queries", json=body, headers=analyst)
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["code"] == "invalid_query"
+    assert any(p["field"] == field and words in p["message"] for p in error["details"]), error["details"]
+    assert f"{field}: " in error["message"]
+    assert not [x for x in INTERNALS if x in r.text], r.text
+    fields = [p["field"] for p in error["details"]]
+    assert len(fields) == len(set(fields))  # one problem per field
+    assert client.get("/api/queries/not_saved").status_code == 404
+
+
+def test_saving_something_that_is_not_a_definition_says_what_to_send(client, analyst) -> None:
+    for body in (["a", "list"], "text", 5):
+        r = client.post("/api/queries", json=body, headers=analyst)
+        assert r.status_code == 422
+        assert "JSON object with the fields name, title, cypher" in r.json()["error"]["message"]
+        assert not [x for x in INTERNALS if x in r.text]
+
+
+def test_a_saved_query_keeps_both_languages_and_its_column_names(client, analyst) -> None:
+    body = {"name": "clusters_named", "title": "集群名单", "title_en": "Cluster list", "description": "全部集群。",
+            "description_en": "Every cluster.", "returns": "table",
+            "parameters": {"kind": {"type": "string", "choices": ["a", "b"], "default": "a", "label": "种类",
+                                    "label_en": "Kind", "choice_labels": {"a": {"zh": "甲", "en": "A"},
+                                                                          "b": {"zh": "乙", "en": "B"}}}},
+            "columns": {"id": {"zh": "编号", "en": "Id", "kind": "id"},
+                        "name": {"zh": "集群", "en": "Cluster", "kind": "name", "of": "id"}},
+            "cypher": "MATCH (c:Cluster) WHERE $kind IS NOT NULL RETURN c.id AS id, c.name AS name ORDER BY id"}
+    r = client.post("/api/queries", json=body, headers=analyst)
+    assert r.status_code == 201, r.text
+    shown = client.get("/api/queries/clusters_named").json()
+    assert (shown["title_en"], shown["description_en"]) == ("Cluster list", "Every cluster.")
+    assert shown["parameters"][0]["choice_labels"] == [{"value": "a", "zh": "甲", "en": "A"},
+                                                       {"value": "b", "zh": "乙", "en": "B"}]
+    assert [c["zh"] for c in shown["columns"]] == ["编号", "集群"]
+
+
+# -- spreadsheets -------------------------------------------------------------------------------------------------
+HEADER_ROW = 5
+"""The row of a result workbook holding the column names (under the title, parameters and date rows)."""
+
+
+def citing(g: nx.MultiDiGraph, source: str, section: int) -> list[tuple]:
+    """(subject, relation, object) of every node and relationship citing ``source#section``, from networkx."""
+    cite = f"{source}#{section}"
+    nodes = [(n, None, None) for n, d in g.nodes(data=True) if cite in (d.get("sources") or [])]
+    rels = [(u, k, v) for u, v, k, d in g.edges(keys=True, data=True) if cite in (d.get("sources") or [])]
+    return nodes + rels
+
+
+def test_xlsx_of_a_run_has_title_parameters_date_chinese_headers_names_and_links(client, nxg) -> None:
+    from openpyxl import load_workbook
+
+    source = "src-sxrb"
+    r = client.get("/api/queries/source_statements/run", params={"source": source, "section": "3", "format": "xlsx"})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
+    assert "source_statements.xlsx" in r.headers["content-disposition"]
+    sheet = load_workbook(io.BytesIO(r.content)).active
+    query = QueryLibrary().get("source_statements")
+    assert sheet.title == query.title and sheet["A1"].value.startswith(query.title)
+    title = nxg.nodes[source]["name"]
+    assert sheet["A2"].value == f"查询条件：来源：{title}（{source}）；章节：3"
+    assert sheet["A3"].value.startswith(f"导出时间：{dt.date.today():%Y-%m-%d}")
+    header = [c.value for c in sheet[HEADER_ROW]]
+    assert header == [query.columns[c].zh for c in query.columns] + ["图中元素（编号）"]
+    rows = [[c for c in row] for row in sheet.iter_rows(min_row=HEADER_ROW + 1)]
+    got = sorted(((row[0].value, row[2].value, row[3].value) for row in rows), key=repr)
+    rel_zh = _rel_names()
+    want = sorted(((s, rel_zh[k] if k else None, o) for s, k, o in citing(nxg, source, 3)), key=repr)
+    assert got == want and rows
+    for row in rows:
+        element, element_id = row[7].value, row[8].value
+        if row[2].value is None:  # a node: shown by its name, its id beside it
+            assert (element, element_id) == (nxg.nodes[row[0].value]["name"], row[0].value)
+        assert row[5].value.split("; ")[0].startswith(source)
+        assert row[5].hyperlink.target.startswith(f"http://testserver/sources/{source}")
+    single = next(row for row in rows if row[5].value == f"{source}#3")
+    assert single[5].hyperlink.target == f"http://testserver/sources/{source}/3"
+    assert rows[0][1].hyperlink.target == f"http://testserver/entity/{rows[0][0].value}"
+
+
+def _rel_names() -> dict[str, str]:
+    from graph.ontology import REL_TYPES
+
+    return {r.name: r.zh for r in REL_TYPES}
+
+
+def test_xlsx_cells_never_become_formulas_and_booleans_read_yes_or_no(tmp_path) -> None:
+    from openpyxl import load_workbook
+
+    from graph.model import QueryResult
+
+    query = parse("---\ntitle: 检查\ncolumns:\n  a: {zh: 甲, en: A}\n  b: {zh: 乙, en: B}\n---\n"
+                  "RETURN 1 AS a, 2 AS b\n", "q", builtin=False)
+    data = result_xlsx(query, QueryResult(["a", "b"], [["=1+1", True], ["@SUM(A1)", 2.5]]), {})
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(data)
+    sheet = load_workbook(path).active
+    assert [c.value for c in sheet[HEADER_ROW]] == ["甲", "乙"]
+    assert [[c.value for c in row] for row in sheet.iter_rows(min_row=HEADER_ROW + 1)] == [["=1+1", "是"],
+                                                                                          ["@SUM(A1)", 2.5]]
+    assert sheet.cell(HEADER_ROW + 1, 1).data_type == "s"
+    assert sheet["A2"].value == "查询条件：无"
+
+
+def test_xlsx_shows_id_lists_by_name_with_the_ids_beside(client, nxg) -> None:
+    from openpyxl import load_workbook
+
+    r = client.get("/api/queries/shared_platforms/run", params={"min_clusters": "1", "format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(r.content)).active
+    header = [c.value for c in sheet[HEADER_ROW]]
+    assert header[-2:] == ["联系的集群", "联系的集群（编号）"]
+    body = run(client, "shared_platforms", min_clusters=1)
+    rows = list(sheet.iter_rows(min_row=HEADER_ROW + 1, values_only=True))
+    assert len(rows) == len(body["rows"]) > 0
+    for row, json_row in zip(rows, body["rows"], strict=True):
+        assert row[-1] == "、".join(json_row[-1])
+        assert row[-2] == "、".join(nxg.nodes[c]["name"] for c in json_row[-1])
+
+
+def test_the_run_endpoint_offers_xlsx_for_post_too(client) -> None:
+    r = client.post("/api/queries/top_connected/run", params={"format": "xlsx"}, json={"params": {"top": 2}})
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(r.content)).active
+    assert [c.value for c in sheet[HEADER_ROW]] == ["编号", "主体", "类型", "联系条数"]
+    assert len(list(sheet.iter_rows(min_row=HEADER_ROW + 1))) == 2
+    assert sheet.cell(HEADER_ROW + 1, 3).value in {t.zh for t in _node_types()}
+
+
+def _node_types():
+    from graph.ontology import NODE_TYPES
+
+    return NODE_TYPES
+
+
+# -- an entity named instead of its id (the form without its picker) ---------------------------------------------
+def _index(rows):
+    from app.search import SearchIndex
+
+    return SearchIndex.from_rows(rows, {})
+
+
+def test_an_entity_given_by_name_is_resolved_when_only_one_fits() -> None:
+    index = _index([["src-a", ["Entity", "Source"], "《山西日报》：山西实践", None, [], [], None],
+                    ["ent-a", ["Entity", "Enterprise"], "同名公司", None, [], [], "太原市"],
+                    ["ent-b", ["Entity", "Enterprise"], "同名公司", None, [], [], "大同市"],
+                    ["ent-c", ["Entity", "Enterprise"], "山西日报印刷厂", None, ["日报印刷"], [], None]])
+    query = QueryLibrary().get("source_statements")
+    for typed in ("src-a", "《山西日报》：山西实践", "山西日报", "山西实践"):
+        values, problems, chosen = resolve_entities(query, {"source": typed}, index)
+        assert (values["source"], problems, chosen["source"].id) == ("src-a", [], "src-a"), typed
+    _, problems, _ = resolve_entities(query, {"source": "ent-c"}, index)
+    assert "是企业，这里需要来源文献" in problems[0]["message_zh"]
+    assert "a source document is needed" in problems[0]["message"]
+    _, problems, _ = resolve_entities(query, {"source": "人民日报"}, index)
+    assert problems[0]["message_zh"].startswith("没有名称或编号为“人民日报”的来源文献")
+    leaders = QueryLibrary().get("enterprise_collaborators")
+    _, problems, _ = resolve_entities(leaders, {"enterprise": "同名公司"}, index)
+    assert "ent-a" in problems[0]["message_zh"] and "ent-b" in problems[0]["message_zh"]
+    assert "请从列表中选择一个" in problems[0]["message_zh"]
+    values, problems, _ = resolve_entities(leaders, {"enterprise": "日报印刷"}, index)  # an alias
+    assert values["enterprise"] == "ent-c" and not problems
+
+
+def test_a_saved_query_round_trips_with_every_new_field(tmp_path) -> None:
+    query = SavedQuery(name="q", title="标题", title_en="Title", description="说明", description_en="About",
+                       parameters={"e": {"type": "entity_id", "entity_type": ["Enterprise", "Agency"], "label": "主体",
+                                         "label_en": "Entity", "description_en": "Which"},
+                                   "l": {"type": "string_list", "items": "liuxin", "default": ["新材料"]}},
+                       columns={"id": {"zh": "编号", "en": "Id", "kind": "id"},
+                                "c": {"zh": "出处", "en": "Citations", "kind": "citations"}},
+                       cypher="MATCH (n:Entity {id: $e}) WHERE any(x IN $l WHERE x IN n.liuxin) "
+                              "RETURN n.id AS id, n.sources AS c", builtin=False)
+    library = QueryLibrary(builtin_dir=tmp_path / "none", user_dir=tmp_path)
+    library.save(query)
+    assert library.get("q").model_dump() == query.model_dump()

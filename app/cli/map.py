@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from app.cli.common import console, fail, open_store, settings
+from app.cypher_bounds import ParamError
 from app.pages.render import standalone_html
 from app.pages.views import (
     ENTITY_DEPTH,
@@ -21,7 +22,7 @@ from app.pages.views import (
     place,
     query_view,
 )
-from app.saved_queries import ParamError, QueryDefinitionError
+from app.query_library import QueryDefinitionError
 from app.services import query_library
 
 

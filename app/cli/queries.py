@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
 
 from app.cli.common import console, err_console, fail, open_store, print_result, settings
+from app.cypher_bounds import ParamError
 from app.cypher_text import RejectedCypher
-from app.saved_queries import ParamError, QueryDefinitionError, QueryLibrary, SavedQuery, result_csv, run
+from app.query_entities import entity_names, ids_to_name
+from app.query_header import SavedQuery
+from app.query_library import QueryDefinitionError, QueryLibrary
+from app.query_results import result_csv, run
+from app.query_xlsx import result_xlsx
 from app.services import query_library
 from graph.model import to_json
 
 query_cli = typer.Typer(help="List, show and run saved Cypher queries (always read-only).", no_args_is_help=True)
+
+FORMATS = ("table", "json", "csv", "xlsx")
 
 
 def _library() -> QueryLibrary:
@@ -37,7 +46,7 @@ def list_queries() -> None:
     table = Table("name", "returns", "parameters", "title")
     for q in queries:
         params = ", ".join(f"{n}{'' if p.required else '?'}:{p.type}" for n, p in q.parameters.items())
-        table.add_row(q.name, q.returns, params, q.title)
+        table.add_row(q.name, q.returns, params, q.title + (f" · {q.title_en}" if q.title_en else ""))
     console.print(table, markup=False, highlight=False)
     for problem in problems:
         err_console.print(f"invalid saved query {problem}", markup=False, highlight=False)
@@ -49,50 +58,83 @@ def list_queries() -> None:
 def show(name: str = typer.Argument(..., help="The saved query's name.")) -> None:
     """A saved query's header and Cypher."""
     q = _get(name)
-    console.print(f"{q.name} — {q.title}  (returns {q.returns})", markup=False, highlight=False)
-    if q.description:
-        console.print(q.description, markup=False, highlight=False)
+    title = q.title + (f" · {q.title_en}" if q.title_en else "")
+    console.print(f"{q.name} — {title}  (returns {q.returns})", markup=False, highlight=False)
+    for text in (q.description, q.description_en):
+        if text:
+            console.print(text, markup=False, highlight=False)
     for pname, p in q.parameters.items():
         extra = "required" if p.required else f"default {json.dumps(p.default, ensure_ascii=False)}"
-        choices = f"; one of {', '.join(map(str, p.effective_choices))}" if p.effective_choices else ""
-        console.print(f"  -p {pname}=…  {p.type}, {extra}{choices}  {p.description}", markup=False,
-                      highlight=False)
+        many = f"; repeat -p {pname}=… for each item" if p.is_list else ""
+        console.print(f"  -p {pname}=…  {p.label_in(pname, 'zh')} / {p.label_in(pname, 'en')}: {p.type}, {extra}"
+                      f"{many}. {p.hint('en')}. {p.description_in('en')}", markup=False, highlight=False)
+    for warning in q.warnings():
+        err_console.print(f"warning: {warning['message']}", markup=False, highlight=False)
     console.print(q.cypher, markup=False, highlight=False)
+
+
+def _given(items: list[str] | None) -> dict[str, Any]:
+    """``-p key=value`` pairs; a key given more than once is a list."""
+    given: dict[str, list[str]] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            fail(f"parameter {item!r} is not of the form key=value", 2)
+        given.setdefault(key, []).append(value)
+    return {k: v[0] if len(v) == 1 else v for k, v in given.items()}
 
 
 @query_cli.command("run")
 def run_query(
     name: str = typer.Argument(..., help="The saved query's name."),
-    param: list[str] = typer.Option(None, "--param", "-p", help="key=value, converted to the declared type."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table, json or csv."),
+    param: list[str] = typer.Option(None, "--param", "-p", help="key=value, converted to the declared type; "
+                                    "repeat the key for each item of a list (-p ids=a -p ids=b)."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table, json, csv or xlsx (xlsx needs --out)."),
+    out: Path = typer.Option(None, "--out", "-o", help="Write the result to this file instead of the terminal."),
     limit: int = typer.Option(1000, min=1, max=1_000_000, help="Row cap."),
 ) -> None:
     """Run a saved query read-only; parameters come as -p key=value."""
-    if fmt not in ("table", "json", "csv"):
-        fail("--format must be table, json or csv", 2)
+    if fmt not in FORMATS:
+        fail(f"--format must be one of {', '.join(FORMATS)}", 2)
+    if fmt == "xlsx" and out is None:
+        fail("--format xlsx writes a workbook: give the file with --out FILE.xlsx", 2)
+    if fmt == "table" and out is not None:
+        fail("--out writes json, csv or xlsx; choose one with --format", 2)
     q = _get(name)
-    given = {}
-    for item in param or []:
-        key, sep, value = item.partition("=")
-        if not sep:
-            fail(f"parameter {item!r} is not of the form key=value", 2)
-        given[key] = value
     try:
-        params = q.bind(given, from_text=True)
+        params = q.bind(_given(param), from_text=True)
     except ParamError as exc:
         fail(f"invalid parameters: {exc}", 2)
+    for warning in q.warnings():
+        err_console.print(f"warning: {warning['message']}", markup=False, highlight=False)
     with open_store() as store:
         try:
             result = run(store, q, params, limit=limit)
         except RejectedCypher as exc:
             fail(str(exc), 2)
-    if fmt == "csv":
-        typer.echo(result_csv(result), nl=False)
-    elif fmt == "json":
-        typer.echo(json.dumps({"columns": result.columns, "rows": to_json(result.rows),
-                               "truncated": result.truncated}, ensure_ascii=False))
-    else:
+        names = entity_names(store, ids_to_name(q, result.columns, result.rows, params)) if fmt == "xlsx" else {}
+    if fmt == "xlsx":
+        _write(out, result_xlsx(q, result, params, names=names))
+        console.print(f"wrote {out} — {len(result.rows)} row(s)", markup=False, highlight=False)
+        return
+    if fmt == "table":
         print_result(result, as_json=False)
+        return
+    text = result_csv(result) if fmt == "csv" else json.dumps(
+        {"columns": result.columns, "rows": to_json(result.rows), "truncated": result.truncated,
+         "warnings": q.warnings()}, ensure_ascii=False) + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        _write(out, text.encode("utf-8"))
+        console.print(f"wrote {out} — {len(result.rows)} row(s)", markup=False, highlight=False)
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror}")
 
 
 def register(cli: typer.Typer) -> None:

@@ -16,9 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from app.cypher_bounds import ParamError
 from app.explore import NotFound, neighbours
 from app.pages.layout import LAYOUT_THRESHOLD, layout_positions
-from app.saved_queries import ParamError, QueryLibrary, SavedQuery, graph_json, result_json, run
+from app.query_header import SavedQuery
+from app.query_library import QueryLibrary
+from app.query_results import graph_json, result_json, run
 from graph.model import Node, to_json
 from graph.ontology import NODE_TYPES
 from graph.store import GraphStore
@@ -169,8 +172,7 @@ def query_view(store: GraphStore, query: SavedQuery, params: dict[str, Any], *, 
     given = {k: v for k, v in params.items() if v is not None}
     api = f"/api/queries/{quote(query.name)}/run"
     if given:
-        api += "?" + urlencode({k: ",".join(v) if isinstance(v, list) else
-                                json.dumps(v) if isinstance(v, bool) else v for k, v in given.items()})
+        api += "?" + urlencode({k: json.dumps(v) if isinstance(v, bool) else v for k, v in given.items()}, doseq=True)
     view = View("query", query.title, query.title, result["graph"], api=api,
                 extra={"query": query.name, "params": given})
     return view, result

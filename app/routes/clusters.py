@@ -6,9 +6,11 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import JSONResponse
 
 from app.auth import require
+from app.cypher_bounds import ParamError
 from app.deps import get_query_library, get_settings, get_store
 from app.errors import ApiError
-from app.saved_queries import ParamError, QueryLibrary, graph_json, run
+from app.query_library import QueryLibrary
+from app.query_results import graph_json, run
 from app.schemas import EcosystemOut, error_responses
 from app.settings import Role, Settings
 from graph.model import Node, to_json

@@ -2,23 +2,40 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from app.auth import Principal, rate_limited
 from app.cypher_bounds import ParamError
 from app.cypher_gate import check_query
+from app.cypher_names import unknown_names
 from app.cypher_text import RejectedCypher
 from app.deps import get_settings, get_store
 from app.errors import ApiError
 from app.fairness import heavy
+from app.query_results import result_json
 from app.row_limit import row_limited
-from app.saved_queries import result_json
 from app.schemas import CypherIn, QueryRunOut, error_responses
 from app.settings import Role, Settings
 from graph.store import GraphStore
 
 router = APIRouter(prefix="/api", tags=["queries"])
+
+
+class CypherWarning(BaseModel):
+    kind: Literal["label", "relationship_type"]
+    name: str = Field(description="The label or relationship type the query names.")
+    suggestion: str | None = Field(description="The closest one the ontology defines, if any is close.")
+    message: str
+    message_zh: str
+
+
+class QueryRunWarnedOut(QueryRunOut):
+    warnings: list[CypherWarning] = Field(description="Labels and relationship types the query names that the "
+                                                      "ontology does not define (they match nothing).")
 
 
 def rejected(exc: RejectedCypher) -> ApiError:
@@ -28,7 +45,7 @@ def rejected(exc: RejectedCypher) -> ApiError:
     return ApiError(exc.status, exc.code, message, exc.details)
 
 
-@router.post("/cypher", response_model=QueryRunOut,
+@router.post("/cypher", response_model=QueryRunWarnedOut,
              responses=error_responses(400, 401, 403, 422, 429, 503, 504))
 def cypher(
     body: CypherIn,
@@ -41,7 +58,9 @@ def cypher(
     administrative commands and procedures other than db.labels, db.relationshipTypes and
     db.propertyKeys are refused (403), and so are queries above the size, nesting and parameter
     limits (400 ``query_too_large``, ``query_too_deep``, ``query_too_complex``, ``params_too_large``).
-    The time limit is the smaller of ``timeout_ms`` and the server's; at most ``limit`` rows come back."""
+    The time limit is the smaller of ``timeout_ms`` and the server's; at most ``limit`` rows come back.
+    A label or relationship type the ontology does not define is not an error (it matches nothing):
+    ``warnings`` names each, with the closest known name."""
     try:
         tokens = check_query(body.query, body.params)
     except RejectedCypher as exc:
@@ -49,4 +68,4 @@ def cypher(
     timeout = min(body.timeout_ms or settings.query_timeout_ms, settings.query_timeout_ms)
     result = store.read(row_limited(body.query, tokens, body.limit + 1), body.params, timeout_ms=timeout,
                         row_cap=body.limit)
-    return JSONResponse(result_json(result))
+    return JSONResponse(result_json(result, unknown_names(tokens)))

@@ -9,13 +9,15 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 
 from app.auth import require
+from app.cypher_bounds import ParamError
 from app.cypher_text import RejectedCypher
 from app.deps import get_query_library, get_settings, get_store, services_of
 from app.fairness import heavy
 from app.i18n import pair
-from app.pages.render import PAGE_CSP, map_context, map_page, render, standalone_html
+from app.pages.render import PAGE_CSP, map_context, map_page, render, render_cell, standalone_html
 from app.pages.views import (
     ENTITY_DEPTH,
     ENTITY_LIMIT,
@@ -32,9 +34,13 @@ from app.pages.views import (
     script_json,
     view_key,
 )
-from app.saved_queries import ParamError, QueryDefinitionError, QueryLibrary, SavedQuery
+from app.query_entities import entity_names, exact_matches, ids_to_name, resolve_entities
+from app.query_header import SavedQuery
+from app.query_library import QueryDefinitionError, QueryLibrary
 from app.schemas import MapViewIn
+from app.search import SearchIndex, get_search_index
 from app.settings import Role, Settings
+from graph.ontology import NODE_TYPES
 from graph.store import GraphStore
 
 
@@ -121,7 +127,8 @@ def cluster(request: Request, cluster_id: str = Path(min_length=1, max_length=20
 
 
 # -- saved queries ---------------------------------------------------------------------------------------
-RETURNS_LABEL = {"table": "表格", "graph": "图", "both": "表格与图"}
+RETURNS_LABEL = {"table": "query.returns.table", "graph": "query.returns.graph", "both": "query.returns.both"}
+"""Catalogue key of each kind of result a query returns."""
 
 
 @router.get("/queries", response_class=HTMLResponse)
@@ -131,31 +138,56 @@ def queries(library: QueryLibrary = Depends(get_query_library)) -> Response:
                         returns_label=RETURNS_LABEL))
 
 
-_INPUT = {"integer": "number", "float": "number"}
-_PLACEHOLDER = {"string_list": "a, b, c", "entity_id": "id"}
+def _text_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
 
 
-def form_fields(query: SavedQuery, given: dict[str, str], problems: dict[str, str]) -> list[dict[str, Any]]:
-    """The form of a saved query, one field per declared parameter, from its header."""
+def _entity_display(entry: Any, index: SearchIndex | None, types: tuple[str, ...]) -> str:
+    """What the entity field shows for a chosen entity: its name, when typing that name back gives the
+    same entity; its id otherwise."""
+    if index is not None and entry.name and [e.id for e in exact_matches(index, entry.name, types)] == [entry.id]:
+        return entry.name
+    return entry.id
+
+
+def form_fields(query: SavedQuery, given: dict[str, Any], problems: dict[str, dict[str, str]],
+                chosen: dict[str, Any] | None = None, index: SearchIndex | None = None) -> list[dict[str, Any]]:
+    """The form of a saved query, one field per declared parameter, from its header: labels, what to
+    enter and error messages in both languages, choices with their labels, defaults filled in."""
+    chosen = chosen or {}
     fields = []
     for name, p in query.parameters.items():
-        choices = [str(c) for c in p.effective_choices]
-        if name in given:
-            value = given[name]
-        elif p.default is None:
-            value = ""
-        elif isinstance(p.default, bool):
-            value = "true" if p.default else "false"
-        elif isinstance(p.default, list):
-            value = ",".join(map(str, p.default))
+        raw = given.get(name, p.default)
+        values = [_text_value(v) for v in (raw if isinstance(raw, list) else [] if raw is None else [raw])]
+        value = "\n".join(values) if p.is_list else (values[0] if values else "")
+        choices = [{"value": _text_value(c), "zh": p.choice_label(c, "zh"), "en": p.choice_label(c, "en")}
+                   for c in p.effective_choices]
+        if p.is_entity and not p.is_list:
+            kind = "entity"
+        elif p.is_list:
+            kind = "checkboxes" if choices else "textarea"
+        elif choices:
+            kind = "select"
         else:
-            value = str(p.default)
-        kind = "select" if choices else "boolean" if p.type == "boolean" else _INPUT.get(p.type, "text")
-        fields.append({"name": name, "type": p.type, "input": kind, "value": value, "choices": choices,
-                       "required": p.required, "description": p.description, "min": p.minimum,
-                       "max": p.maximum, "step": "1" if p.type == "integer" else "any" if p.type == "float" else None,
-                       "maxlength": p.max_length, "error": problems.get(name),
-                       "placeholder": _PLACEHOLDER.get(p.type)})
+            kind = {"boolean": "boolean", "integer": "number", "float": "number"}.get(p.type, "text")
+        entity = chosen.get(name)
+        if entity is not None:
+            value = _entity_display(entity, index, p.entity_types)
+        error = problems.get(name)
+        fields.append({
+            "name": name, "input": kind, "value": value, "selected": set(values), "choices": choices,
+            "required": p.required, "label": (p.label_in(name, "zh"), p.label_in(name, "en")),
+            "type_name": (p.type_name("zh"), p.type_name("en")),
+            "description": (p.description_in("zh"), p.description_in("en")),
+            "hint": (p.hint("zh"), p.hint("en")), "entity_types": " ".join(p.entity_types),
+            "entity": entity, "min": p.minimum, "max": p.maximum,
+            "step": "1" if p.type == "integer" else "any" if p.type == "float" else None,
+            "maxlength": p.max_length if p.type in ("string", "entity_id") else None,
+            "error": (error["message_zh"], error["message"][:1].upper() + error["message"][1:]) if error else None})
     return fields
 
 
@@ -163,40 +195,77 @@ def _runs(request: Request) -> bool:
     return request.query_params.get("run", "").lower() in ("1", "true", "yes", "on")
 
 
+def _form_values(request: Request, query: SavedQuery) -> dict[str, Any]:
+    """The query's parameters as the form sends them: a repeated key (checkboxes) as a list; an empty
+    field as not given, so that its default applies."""
+    given: dict[str, Any] = {}
+    for key, value in request.query_params.multi_items():
+        if key in query.parameters and value.strip() != "":
+            given.setdefault(key, []).append(value)
+    return {k: v if query.parameters[k].is_list or len(v) > 1 else v[0] for k, v in given.items()}
+
+
+def _run_urls(name: str, params: dict[str, Any], limit: int) -> dict[str, str]:
+    pairs = [(k, _text_value(item)) for k, v in params.items() if v is not None
+             for item in (v if isinstance(v, list) else [v])]
+    args = urlencode([*pairs, ("limit", limit)])
+    base = f"/api/queries/{quote(name)}/run?{args}"
+    return {"api_url": base, "csv_url": f"{base}&format=csv", "xlsx_url": f"{base}&format=xlsx"}
+
+
+def _result_table(query: SavedQuery, result: dict[str, Any], names: dict[str, tuple[str, str]]) -> dict[str, Any]:
+    """Headers (declared names in both languages) and escaped cells of a result. An id column whose
+    entity a name column shows (and links to) is left out: the downloads keep it."""
+    columns = result["columns"]
+    kinds = [query.column_kind(c) for c in columns]
+    of = [columns.index(query.columns[c].of) if kinds[i] == "name" and query.columns[c].of in columns else None
+          for i, c in enumerate(columns)]
+    shown = [i for i in range(len(columns)) if not (kinds[i] == "id" and i in of)]
+    rows = [[render_cell(row[i], kinds[i], names, row[of[i]] if of[i] is not None else None) for i in shown]
+            for row in result["rows"]]
+    return {"headers": [(query.column_label(columns[i], "zh"), query.column_label(columns[i], "en"), columns[i])
+                        for i in shown], "rows": rows}
+
+
 @router.get("/queries/{name}", response_class=HTMLResponse, dependencies=[heavy("query", when=_runs)])
 def query_page(request: Request, name: str = Path(min_length=1, max_length=64),
                limit: int = Query(1000, ge=1, le=10_000), run: bool = Query(False),
                store: GraphStore = Depends(get_store), library: QueryLibrary = Depends(get_query_library),
-               settings: Settings = Depends(get_settings)) -> Response:
-    """The query's form; with ``run=1`` also its result as a table and a map."""
+               settings: Settings = Depends(get_settings), index: SearchIndex = Depends(get_search_index)) -> Response:
+    """The query's form; with ``run=1`` also its result as a table and a map. An entity may be given
+    by id or by its exact name or alias (the picker fills in the id; without script a name is enough)."""
     try:
         query = library.get(name)
     except QueryDefinitionError as exc:
         return _not_found("page.bad_query", name=name, problem=str(exc))
     if query is None:
         return _not_found("page.not_found.query", name=name)
-    given = {k: v for k, v in request.query_params.items() if k in query.parameters}
-    problems: dict[str, str] = {}
-    context: dict[str, Any] = {"result": None, "error": None, "has_map": False}
+    given, found, chosen = resolve_entities(query, _form_values(request, query), index)
+    problems = {p["param"]: p for p in found} if run else {}
+    context: dict[str, Any] = {"result": None, "error": None, "has_map": False, "warnings": query.warnings()}
     if run:
         try:
-            params = query.bind(given, from_text=True)
+            params = query.bind({k: v for k, v in given.items() if k not in problems}, from_text=True)
         except ParamError as exc:
-            problems = {p["param"]: p["message"] for p in exc.problems}
-            context["error"] = "参数有误，请修改后重试。Invalid parameters."
+            problems.update({p["param"]: p for p in exc.problems if p["param"] not in problems})
+        if problems:
+            context["error"] = pair("query.error.params")
         else:
             try:
                 view, result = query_view(store, query, params, limit=limit, timeout_ms=settings.query_timeout_ms)
             except RejectedCypher as exc:  # parameters over the size limits
-                context["error"] = f"查询被拒绝：{exc}"
+                refused_zh, refused_en = pair("query.error.rejected")
+                context["error"] = (f"{refused_zh}：{exc}", f"{refused_en}: {exc}")
             else:
-                args = urlencode({**{k: v for k, v in given.items() if v != ""}, "limit": limit})
-                context.update(result=result, title=query.title, api_url=f"/api/queries/{quote(name)}/run?{args}",
-                               csv_url=f"/api/queries/{quote(name)}/run?{args}&format=csv")
+                names = entity_names(store, ids_to_name(query, result["columns"], result["rows"], params),
+                                     timeout_ms=settings.query_timeout_ms)
+                context.update(result=result, table=_result_table(query, result, names), title=query.title,
+                               **_run_urls(name, params, limit))
                 if result["graph"]["nodes"]:
                     context.update(map_context(script_json(place(view).to_json())))
-    return _html(render("query.html", page="query", query=query, fields=form_fields(query, given, problems),
-                        limit=limit, **context))
+    type_names = Markup(script_json({t.label: [t.zh, t.en] for t in NODE_TYPES}))
+    return _html(render("query.html", page="query", query=query, limit=limit, type_names_json=type_names,
+                        fields=form_fields(query, given, problems, chosen, index), **context))
 
 
 # -- export ----------------------------------------------------------------------------------------------
