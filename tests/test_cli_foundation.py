@@ -67,3 +67,15 @@ def test_cypher_is_read_only_without_write(run) -> None:
 def test_cypher_syntax_error_gives_position(run) -> None:
     out = run("cypher", "MATCH (n RETURN n")
     assert out.returncode == 1 and "line 1, column" in out.stderr
+
+
+def test_cypher_warns_about_a_label_the_ontology_does_not_define(run) -> None:
+    run("cypher", "--write", "CREATE (:Entity:Enterprise {id: 'tg', name: '太钢集团'})")
+    out = run("cypher", "--json", "MATCH (e:Enterprize) RETURN count(e)")
+    assert out.returncode == 0, out.stderr
+    assert "Enterprize" in out.stderr and "Enterprise" in out.stderr
+    body = json.loads(out.stdout)
+    assert body["rows"] == [[0]]
+    assert [(w["name"], w["suggestion"]) for w in body["warnings"]] == [("Enterprize", "Enterprise")]
+    known = run("cypher", "--json", "MATCH (e:Enterprise) RETURN count(e)")
+    assert known.stderr == "" and "warnings" not in json.loads(known.stdout)

@@ -75,11 +75,14 @@ def _cell(value: Any) -> str:
     return json.dumps(to_json(value), ensure_ascii=False)
 
 
-def print_result(result: QueryResult, as_json: bool) -> None:
+def print_result(result: QueryResult, as_json: bool, warnings: list[dict[str, Any]] | None = None) -> None:
+    """A query's rows as a table, or as JSON (with the query's warnings, if any)."""
     if as_json:
-        payload = {"columns": result.columns, "rows": to_json(result.rows)}
+        payload: dict[str, Any] = {"columns": result.columns, "rows": to_json(result.rows)}
         if result.truncated:
             payload["truncated"] = True
+        if warnings:
+            payload["warnings"] = warnings
         typer.echo(json.dumps(payload, ensure_ascii=False))
         return
     table = Table(*result.columns, show_lines=False)

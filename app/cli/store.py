@@ -10,6 +10,7 @@ import typer
 
 from app.cli.common import console, fail, open_store, parse_params, print_result, settings
 from app.cypher_gate import check_query
+from app.cypher_names import unknown_names
 from app.cypher_text import RejectedCypher
 from app.row_limit import row_limited
 from app.settings import ConfigError, load_settings
@@ -113,10 +114,13 @@ def cypher(
         tokens = check_query(query, params, writes=write)
     except RejectedCypher as exc:
         fail(str(exc))
+    warnings = unknown_names(tokens)
+    for warning in warnings:
+        typer.echo(f"警告 warning: {warning['message_zh']} {warning['message']}", err=True)
     with open_store() as store:
         result = store.write(query, params) if write else \
             store.read(row_limited(query, tokens, store.row_cap + 1), params)
-    print_result(result, as_json)
+    print_result(result, as_json, warnings)
 
 
 def register(cli: typer.Typer) -> None:
