@@ -77,6 +77,28 @@ def wants_page(request: Request) -> bool:
     return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
 
 
+_PARAM_PROBLEMS = {"greater_than_equal": ("ge", "param.at_least"), "greater_than": ("gt", "param.more_than"),
+                   "less_than_equal": ("le", "param.at_most"), "less_than": ("lt", "param.less_than"),
+                   "string_too_long": ("max_length", "param.too_long"),
+                   "string_too_short": ("min_length", "param.too_short"),
+                   "literal_error": ("expected", "param.one_of"), "int_parsing": (None, "param.integer"),
+                   "bool_parsing": (None, "param.boolean"), "missing": (None, "param.missing")}
+"""Pydantic's error types, as the limit they carry and the catalogue message that says what to enter."""
+
+
+def bad_parameters_page(errors: list[dict[str, Any]]) -> HTMLResponse:
+    """The 422 page a person sees for a page address with a bad parameter: each one named, with what to enter."""
+    lines: list[tuple[str, str]] = []
+    for error in errors:
+        name = str(error["loc"][-1]) if error.get("loc") else "?"
+        limit_key, key = _PARAM_PROBLEMS.get(error.get("type", ""), (None, "param.invalid"))
+        limit = (error.get("ctx") or {}).get(limit_key, "") if limit_key else ""
+        lines.append(pair(key, name=name, limit=str(limit).replace("'", "")))
+    message = ("；".join(zh for zh, _ in lines), "; ".join(en for _, en in lines))
+    html = render("error.html", page="error", heading=pair("page.bad_param.heading"), message=message)
+    return HTMLResponse(html, status_code=422, headers={"Content-Security-Policy": PAGE_CSP})
+
+
 def internal_error_response(request: Request, correlation_id: str) -> Response:
     headers = {"X-Correlation-ID": correlation_id}
     if wants_page(request):
@@ -138,7 +160,9 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(status, exc.code, exc.message, exc.details or None, headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        if wants_page(request):
+            return bad_parameters_page(exc.errors())
         details = [{"location": list(e["loc"]), "message": e["msg"]} for e in exc.errors()]
         fields = ", ".join(".".join(str(p) for p in d["location"]) for d in details)
         return error_response(422, "invalid_request", f"Invalid request parameters: {fields}", details)

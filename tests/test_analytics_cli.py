@@ -59,7 +59,8 @@ def test_analyze_gaps_prints_each_cluster_with_the_status_of_each_role(env: Grap
     steel_row = next(line for line in result.output.splitlines() if "特钢集群" in line)
     # leader, key lab, engineering centre, pilot base, incubator, finance, policy, tech transfer, talent
     assert [cell.strip() for cell in steel_row.split("│")[3:12]] == [
-        "✓ 有", "✓ 有", "? 来源未记载", "✕ 来源记载缺少", "? 来源未记载", "✓ 有", "✓ 有", "? 来源未记载", "✓ 有"]
+        "✓ 已有", "✓ 已有", "? 来源未记载", "✕ 来源记载缺少", "? 来源未记载", "✓ 已有", "✓ 已有",
+        "? 来源未记载", "✓ 已有"]
     assert "not a judgement of the cluster's real strength" in result.output.replace("\n", " ")
     assert "recorded absent" in result.output  # the summary counts the statuses
 

@@ -45,14 +45,21 @@ def _placeholders(s: str) -> set[str]:
 @cache
 def catalogue() -> dict[str, dict[str, str]]:
     """All messages: key → {"zh": …, "en": …}, merged from every file in ``messages/``."""
+    return load_catalogue(MESSAGES_DIR)
+
+
+def load_catalogue(directory: Path) -> dict[str, dict[str, str]]:
+    """The messages of every ``*.yaml`` file in ``directory``; ``CatalogueError`` names the file and key."""
     merged: dict[str, dict[str, str]] = {}
     origin: dict[str, str] = {}
-    for path in sorted(MESSAGES_DIR.glob("*.yaml")):
+    for path in sorted(directory.glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         if not isinstance(data, dict):
             raise CatalogueError(f"{path.name}: expected a mapping of message keys")
         for key, entry in data.items():
             where = f"{path.name}: {key}"
+            if not isinstance(key, str):  # YAML reads a bare yes/no/on/off key as a boolean
+                raise CatalogueError(f"{where}: a key must be text; quote it")
             if key in merged:
                 raise CatalogueError(f"{where}: already defined in {origin[key]}")
             if not isinstance(entry, dict) or set(entry) != set(LANGS) or \
