@@ -15,7 +15,6 @@ import json
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ import pytest
 from app.i18n import text
 from graph.store import GraphStore
 from loaders import load_dataset
-from tests.test_map_support import SRC, Blocker, build_graph, chromium, served_graph, wait_until
+from tests.test_map_support import SRC, api, build_graph, chromium, served_graph, wait_until, watched_page
 
 pytest.importorskip("playwright.sync_api")
 
@@ -37,47 +36,12 @@ NEVER = ("缺失", "缺：", "missing")
 """Words the panel must not use: a role the data does not show is not thereby missing."""
 
 
-# -- the browser, as in test_map_pages -----------------------------------------------------------------------
-class Watch:
-    """What a page did that it must not: requests to other hosts, dialogs, uncaught errors."""
-
-    def __init__(self, page: Any, base: str | None) -> None:
-        self.blocker = Blocker(base + "/" if base else None)
-        self.dialogs: list[str] = []
-        self.errors: list[str] = []
-        self.refused: list[str] = []
-        page.route("**/*", self.blocker)
-        page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
-        page.on("console", lambda m: self.refused.append(m.text) if "Content Security Policy" in m.text else None)
-
-    def check(self) -> None:
-        assert self.blocker.blocked == [], f"requests left the server: {self.blocker.blocked}"
-        assert self.refused == [], f"loads refused by the page's CSP: {self.refused}"
-        assert self.dialogs == [], f"a dialog fired: {self.dialogs}"
-        assert self.errors == [], f"script errors: {self.errors}"
-
-
-@contextmanager
-def watched_page(browser: Any, base: str | None, **context: Any) -> Iterator[Any]:
-    """A page in a fresh context (1400 × 860 unless told), watched; checked on leaving."""
-    ctx = browser.new_context(**{"viewport": {"width": 1400, "height": 860}, "accept_downloads": True, **context})
-    pg = ctx.new_page()
-    watch = Watch(pg, base)
-    yield pg
-    ctx.close()
-    watch.check()
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     with chromium() as b:
         yield b
 
 
-def api(base: str, path: str) -> Any:
-    with urllib.request.urlopen(base + path, timeout=30) as resp:
-        return json.loads(resp.read())
 
 
 def open_cluster(page: Any, base: str, cluster: str, lang: str | None = None) -> None:

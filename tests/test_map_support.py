@@ -219,8 +219,8 @@ def wait_until(page: Any, expression: str, timeout: float = 20.0, interval: floa
 class Watch:
     """What a page did that it must not: requests to other hosts, dialogs, uncaught errors."""
 
-    def __init__(self, page: Any, base: str) -> None:
-        self.blocker = Blocker(base + "/")
+    def __init__(self, page: Any, base: str | None) -> None:
+        self.blocker = Blocker(base + "/" if base else None)
         self.dialogs: list[str] = []
         self.errors: list[str] = []
         self.refused: list[str] = []
@@ -238,12 +238,13 @@ class Watch:
 
 
 @contextmanager
-def watched_page(browser: Any, base: str) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1400, "height": 860}, accept_downloads=True)
-    pg = context.new_page()
+def watched_page(browser: Any, base: str | None, **context: Any) -> Iterator[Any]:
+    """A page in a fresh context (1400 × 860 unless told), watched; checked on leaving."""
+    ctx = browser.new_context(**{"viewport": {"width": 1400, "height": 860}, "accept_downloads": True, **context})
+    pg = ctx.new_page()
     watch = Watch(pg, base)
     yield pg
-    context.close()
+    ctx.close()
     watch.check()
 
 

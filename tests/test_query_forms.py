@@ -14,7 +14,6 @@ import json
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -23,7 +22,7 @@ from app.query_library import QueryLibrary
 from graph.store import GraphStore
 from loaders import load_dataset
 from tests.api_helpers import to_nx
-from tests.test_map_support import Blocker, chromium, served_graph, wait_until
+from tests.test_map_support import chromium, served_graph, wait_until, watched_page
 
 pytest.importorskip("playwright.sync_api")
 
@@ -53,39 +52,9 @@ def browser() -> Iterator[Any]:
         yield b
 
 
-class Watch:
-    """What a page did that it must not: requests to other hosts, dialogs, uncaught errors."""
-
-    def __init__(self, page: Any, base: str) -> None:
-        self.blocker = Blocker(base + "/")
-        self.dialogs: list[str] = []
-        self.errors: list[str] = []
-        self.refused: list[str] = []
-        page.route("**/*", self.blocker)
-        page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
-        page.on("console", lambda m: self.refused.append(m.text) if "Content Security Policy" in m.text else None)
-
-    def check(self) -> None:
-        assert self.blocker.blocked == [], f"requests left the server: {self.blocker.blocked}"
-        assert self.refused == [], f"loads refused by the page's CSP: {self.refused}"
-        assert self.dialogs == [], f"a dialog fired: {self.dialogs}"
-        assert self.errors == [], f"script errors: {self.errors}"
-
-
-@contextmanager
-def watched_page(browser: Any, base: str, **options: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True, **options)
-    pg = context.new_page()
-    watch = Watch(pg, base)
-    yield pg
-    context.close()
-    watch.check()
-
-
 @pytest.fixture
 def page(browser: Any, site: str) -> Iterator[Any]:
-    with watched_page(browser, site) as pg:
+    with watched_page(browser, site, viewport={"width": 1400, "height": 900}) as pg:
         yield pg
 
 

@@ -62,6 +62,7 @@
     Ecomap.note.counts();
   }
 
+  /** How many entities (not 补链 placeholders) have each of the keys ``fn`` gives them. */
   function countBy(fn) {
     var counts = new Map();
     S.nodes.forEach(function (n) {
@@ -224,7 +225,8 @@
   /** Ids of the relationships shown now. */
   function visibleEdgeIds() { return S.edgeView.getIds().filter(function (id) { return S.relRecords.has(id); }); }
 
-  Ecomap.filters = { init: init, apply: apply, build: build, reset: reset, only: only, describe: describe, hidden: hidden,
+  Ecomap.filters = { init: init, apply: apply, build: build, reset: reset, only: only, countBy: countBy,
+                     describe: describe, hidden: hidden,
                      visibleNodeIds: visibleNodeIds, visibleEdgeIds: visibleEdgeIds,
                      relHidden: function (type) { return hidden.rel.has(type); } };
   var resetButton = dom.$("filters-reset");

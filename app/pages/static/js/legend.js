@@ -32,14 +32,7 @@
                         text: short === true ? style.LIUXIN_SHORT[category] || "?"
                                              : (style.LIUXIN_SHORT[category] || "") + " " + names.liuxin(category) });
   }
-  function countBy(fn) {
-    var counts = new Map();
-    S.nodes.forEach(function (n) {
-      if (S.ghosts.has(n.id)) { return; }
-      fn(n).forEach(function (k) { counts.set(k, (counts.get(k) || 0) + 1); });
-    });
-    return counts;
-  }
+  var countBy = Ecomap.filters.countBy;
   function build() {
     var root = dom.$("legend");
     if (!root) { return; }
