@@ -95,17 +95,19 @@ def screen_point(page: Any, canvas_point: str, arg: Any) -> dict[str, float]:
 
 def node_spot(page: Any, node_id: str) -> dict[str, float]:
     """Centre the map on a node and return a point on the screen where that node, not a neighbour
-    overlapping it, is under the pointer."""
+    overlapping it, is under the pointer (zooming in further while a neighbour still covers it)."""
     return page.evaluate("""(id) => {
-        const net = ecomap.network, c = net.getPosition(id);
-        net.moveTo({position: c, scale: 1.6, animation: false});
-        const box = net.getBoundingBox(id), r = document.getElementById('map').getBoundingClientRect();
-        const w = (box.right - box.left) / 2, h = (box.bottom - box.top) / 2;
+        const net = ecomap.network, c = net.getPosition(id), r = document.getElementById('map').getBoundingClientRect();
         const spots = [[0, 0], [0.5, 0], [-0.5, 0], [0, 0.5], [0, -0.5],
                        [0.5, 0.5], [-0.5, -0.5], [0.5, -0.5], [-0.5, 0.5]];
-        for (const [fx, fy] of spots) {
-            const d = net.canvasToDOM({x: c.x + fx * w, y: c.y + fy * h});
-            if (net.getNodeAt(d) === id) { return {x: r.left + d.x, y: r.top + d.y}; }
+        for (const scale of [1.6, 2.5, 4]) {
+            net.moveTo({position: c, scale: scale, animation: false});
+            const box = net.getBoundingBox(id);
+            const w = (box.right - box.left) / 2, h = (box.bottom - box.top) / 2;
+            for (const [fx, fy] of spots) {
+                const d = net.canvasToDOM({x: c.x + fx * w, y: c.y + fy * h});
+                if (net.getNodeAt(d) === id) { return {x: r.left + d.x, y: r.top + d.y}; }
+            }
         }
         const d = net.canvasToDOM(c);
         return {x: r.left + d.x, y: r.top + d.y};
@@ -113,15 +115,25 @@ def node_spot(page: Any, node_id: str) -> dict[str, float]:
 
 
 def look_at(page: Any, node_id: str) -> tuple[str, list[str], str]:
-    """Hover a node, then click it: (tooltip text, property labels of the details panel, panel text)."""
-    page.evaluate("document.getElementById('tooltip').hidden = true")
-    point = node_spot(page, node_id)
-    page.mouse.move(point["x"] - 20, point["y"] - 20)
-    page.mouse.move(point["x"], point["y"], steps=4)
-    # The tooltip of this node (not of one passed on the way): its title is the node's name.
-    wait_until(page, f"""(() => {{
+    """Hover a node, then click it: (tooltip text, property labels of the details panel, panel text).
+
+    The hover is tried again from a fresh position if the picture moved under the pointer (a late
+    re-fit or the last steps of the layout)."""
+    shown = f"""(() => {{
         const t = document.getElementById('tooltip'), p = ecomap.records.get({json.dumps(node_id)}).properties;
-        return !t.hidden && [p.name, p.name_en].includes(t.querySelector('.tt-title').textContent); }})()""")
+        return !t.hidden && [p.name, p.name_en].includes(t.querySelector('.tt-title').textContent); }})()"""
+    for attempt in range(3):
+        page.evaluate("document.getElementById('tooltip').hidden = true")
+        point = node_spot(page, node_id)
+        page.mouse.move(point["x"] - 20, point["y"] - 20)
+        page.mouse.move(point["x"], point["y"], steps=4)
+        try:
+            # The tooltip of this node (not of one passed on the way): its title is the node's name.
+            wait_until(page, shown, timeout=8.0)
+            break
+        except TimeoutError:
+            if attempt == 2:
+                raise
     tooltip = page.inner_text("#tooltip")
     page.mouse.click(point["x"], point["y"])
     wait_until(page, f"ecomap.detailsFor === {json.dumps(node_id)}")
