@@ -9,6 +9,15 @@ financing firms and projects, policies supporting them, people leading organisat
 with figures and units. Chinese names throughout. Only relationships the ontology allows, at most
 one of a type between two nodes.
 
+Each industry chain with at least three links carries a planted answer for the chain analysis:
+one gap link no local enterprise operates in, one fragile link only the cluster's leader operates
+in, covered links with at least two local operators, and for the gap and fragile links three
+enterprises from outside the province operating in them — the best of them collaborates with the
+leader, uses the technology the cluster needs and sits in the region the cluster attracts industry
+from; the second only sits there; the third sits elsewhere. What was planted is written to
+``planted.truth`` (JSON) beside the data; its suffix keeps the loader from reading it as records.
+"Local" means a ``region`` inside 山西省; the outside regions are the last few Regions.
+
 Rows are written as they are made (``csv``, ``jsonl`` or ``xlsx``); only a few integers per node
 are kept, so a million nodes fit in memory comfortably. The same ``seed`` gives the same files.
 
@@ -25,6 +34,7 @@ import random
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +66,12 @@ PREFIX = {"Region": "reg", "Park": "park", "Cluster": "clu", "ChainLink": "link"
 DERIVED_SHARE = 0.1
 """At most this share of the edges are CLASSIFIED_AS edges derived from ``liuxin``."""
 
+OUTSIDE_REGIONS = ("江苏省", "浙江省", "广东省", "上海市", "北京市", "天津市", "山东省", "河南省")
+"""Names of the Regions outside the province (level 省), taken from the end of the Region range."""
+TRUTH_FILE = "planted.truth"
+PLANT_MIN_LINKS = 3
+"""A cluster's chain needs this many links for a gap, a fragile and a covered link."""
+CANDIDATES = ("best", "second", "third")
 CITIES = ("太原", "大同", "朔州", "忻州", "阳泉", "吕梁", "晋中", "长治", "晋城", "临汾", "运城")
 SYLLABLES = "安宁平阳和兴泰丰隆昌盛华东西南北清源河山汾沁潞翼襄蒲浮灵石介孝文古城新乡"
 BRANDS = "华晋泰鑫恒瑞宏德源达盛通科创能安远博智中汇金坤宇航天瀚辰晟昊嘉"
@@ -91,6 +107,9 @@ class GenerateReport:
     nodes: dict[str, int] = field(default_factory=dict)
     relationships: dict[str, int] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    """The loadable data files."""
+    truth: str | None = None
+    """The JSON file saying what was planted in each cluster's chain (see ``_TruthWriter``)."""
 
     @property
     def node_count(self) -> int:
@@ -138,6 +157,7 @@ class _Sink:
         self.fmt = fmt
         out_dir.mkdir(parents=True, exist_ok=True)
         self.files: list[Path] = []
+        self.truth_path = out_dir / TRUTH_FILE
         if fmt == "xlsx":
             from openpyxl import Workbook
 
@@ -214,7 +234,8 @@ def generate(nodes: int, edges: int, seed: int, out_dir: str | Path, fmt: str = 
 
     Returns
     -------
-    GenerateReport : nodes per label, relationships per type (derived ones included), files written.
+    GenerateReport : nodes per label, relationships per type (derived ones included), data files written,
+        and the path of the truth file about the planted chains.
 
     Examples
     --------
@@ -237,7 +258,64 @@ def generate(nodes: int, edges: int, seed: int, out_dir: str | Path, fmt: str = 
     finally:
         sink.close()
     report.files = [str(p) for p in sink.files]
+    report.truth = str(sink.truth_path)
     return report
+
+
+def _outside_region_count(n_regions: int) -> int:
+    """How many of the Regions lie outside the province: a few, and only when there are enough."""
+    return min(len(OUTSIDE_REGIONS), max(2, n_regions // 4)) if n_regions >= 4 else 0
+
+
+@dataclass
+class _Plant:
+    """What is planted in one cluster's chain (indices of links, enterprises, a region, a technology)."""
+
+    cluster: int
+    links: range
+    gap: int
+    fragile: int
+    leader: int
+    transfer: int
+    """The outside Region the cluster attracts industry from."""
+    technology: int
+    """The Technology the cluster needs."""
+    first_outside: int
+    """The first of the cluster's outside enterprises; the others follow it."""
+    outside_links: list[int] = field(default_factory=list)
+    """The link each outside enterprise operates in: the gap's best, second and third candidates, the
+    fragile link's, then one per covered link while the reserve lasts."""
+    local_operators: dict[int, array] = field(default_factory=dict)
+    """The local enterprises written as operating in each link."""
+    assigned: int = 0
+    """Members other than the leader given a link so far."""
+    covered: list[int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.covered = [link for link in self.links if link not in (self.gap, self.fragile)]
+
+    def next_link(self, rng: random.Random) -> int:
+        """The link of the next member other than the leader: each covered link twice, then any covered link."""
+        j, self.assigned = self.assigned, self.assigned + 1
+        return self.covered[j % len(self.covered)] if j < 2 * len(self.covered) else rng.choice(self.covered)
+
+
+class _TruthWriter:
+    """Streams the truth file: ``{"home_region", "outside_regions", "clusters": {cluster id: truth},
+    "unplanted": [cluster ids]}``."""
+
+    def __init__(self, handle: Any, home_region: str | None, outside_regions: list[str]) -> None:
+        self.handle = handle
+        head = json.dumps({"home_region": home_region, "outside_regions": outside_regions})
+        handle.write(head[:-1] + ', "clusters": {')
+        self.written = 0
+
+    def cluster(self, cluster_id: str, truth: dict[str, Any]) -> None:
+        self.handle.write(f"{', ' if self.written else ''}\n{json.dumps(cluster_id)}: {json.dumps(truth)}")
+        self.written += 1
+
+    def finish(self, unplanted: list[str]) -> None:
+        self.handle.write(f'}}, "unplanted": {json.dumps(unplanted)}}}\n')
 
 
 class _World:
@@ -249,11 +327,22 @@ class _World:
         self.sink = sink
         self.report = report
         self.id = _Ids(self.n, id_prefix)
+        self.n_home = self.n["Region"] - _outside_region_count(self.n["Region"])
+        self.local = dict(self.n)
+        """The nodes the structural and random families draw from: all but the outside enterprises."""
         # The few integers per node the edges need: where each node is, which cluster it is in.
         self.region_of: dict[str, array] = {}
         self.cluster_of: dict[str, array] = {}
+        self.outside_region = array("i")
+        self.outside_cluster = array("i")
+        """Region and planted cluster (-1: none) of each outside enterprise."""
+        self.plants: dict[int, _Plant] = {}
+        self.planted: set[int] = set()
+        """The clusters whose plant was written whole."""
+        self._plan()
+        self.leaders = {plant.leader for plant in self.plants.values()}
         self.derived_budget = int(edges * DERIVED_SHARE)
-        eligible = sum(self.n[t] for t in LIUXIN_ELIGIBLE)
+        eligible = sum(self.n[t] for t in LIUXIN_ELIGIBLE) - len(self.outside_region)
         self.liuxin_p = min(1.0, self.derived_budget / eligible) if eligible else 0.0
 
     def rng(self, phase: str) -> random.Random:
@@ -271,6 +360,63 @@ class _World:
         self.sink.write("relationships", record)
         self.report.relationships[rel_type] = self.report.relationships.get(rel_type, 0) + 1
 
+    # -- the plan ----------------------------------------------------------------------
+    def _plan(self) -> None:
+        """Reserve the outside enterprises (the last Enterprise indices), put the local nodes in
+        clusters, and choose what each chain with enough links and members gets."""
+        n = self.n
+        plantable = [c for c in range(n["Cluster"]) if len(self._links_of(c)) >= PLANT_MIN_LINKS]
+        if n["Region"] - self.n_home < 2 or not n["Technology"]:
+            plantable = []
+        # per chain: three candidates for each of the gap and the fragile link, one per covered link
+        reserve = min(n["Enterprise"] // 4, sum(2 * len(CANDIDATES) + len(self._links_of(c)) - 2 for c in plantable))
+        self.local["Enterprise"] = n["Enterprise"] - reserve
+        members, first = self._assign_clusters()
+        rng = self.rng("plant")
+        outside = self.local["Enterprise"]
+        for cluster in plantable:
+            links = self._links_of(cluster)
+            supply = n["Enterprise"] - outside
+            if members[cluster] < 1 + 2 * (len(links) - 2) or supply < 2 * len(CANDIDATES):
+                continue
+            gap, fragile = rng.sample(links, 2)
+            plant = _Plant(cluster, links, gap, fragile, first[cluster], self._outside_region(rng),
+                           rng.randrange(n["Technology"]), outside)
+            plant.outside_links = [gap] * len(CANDIDATES) + [fragile] * len(CANDIDATES)
+            plant.outside_links += plant.covered[:supply - len(plant.outside_links)]
+            for offset in range(len(plant.outside_links)):
+                role = CANDIDATES[offset % len(CANDIDATES)] if offset < 2 * len(CANDIDATES) else None
+                self.outside_region.append(plant.transfer if role in ("best", "second") else
+                                           self._outside_region(rng, plant.transfer if role else None))
+                self.outside_cluster.append(cluster)
+            outside += len(plant.outside_links)
+            self.plants[cluster] = plant
+        for _ in range(outside, n["Enterprise"]):  # the reserve no chain needed: outside firms of their own
+            self.outside_region.append(self._outside_region(rng))
+            self.outside_cluster.append(-1)
+
+    def _assign_clusters(self) -> tuple[array, array]:
+        """Put the local nodes of the clustered types in clusters (skewed: a few big clusters); return
+        each cluster's number of enterprises and its first enterprise."""
+        n_clusters = self.n["Cluster"]
+        rng = self.rng("clusters")
+        for label in CLUSTERED if n_clusters else ():
+            self.cluster_of[label] = array("i", (_skewed(rng, n_clusters, 1.5) for _ in range(self.local[label])))
+        members = array("i", [0]) * n_clusters
+        first = array("i", [-1]) * n_clusters
+        for i, cluster in enumerate(self.cluster_of.get("Enterprise", ())):
+            if first[cluster] < 0:
+                first[cluster] = i
+            members[cluster] += 1
+        return members, first
+
+    def _outside_region(self, rng: random.Random, but: int | None = None) -> int:
+        """A Region outside the province, other than ``but``."""
+        n_outside = self.n["Region"] - self.n_home
+        if but is None:
+            return self.n_home + rng.randrange(n_outside)
+        return self.n_home + (but - self.n_home + 1 + rng.randrange(n_outside - 1)) % n_outside
+
     # -- nodes -------------------------------------------------------------------------
     def _liuxin(self, rng: random.Random, label: str, industry: int) -> list[str] | None:
         if label not in LIUXIN_ELIGIBLE or self.derived_budget <= 0 or rng.random() >= self.liuxin_p:
@@ -285,7 +431,9 @@ class _World:
         n = self.n
         self._regions: list[str] = []
         for i in range(n["Region"]):
-            if i == 0:
+            if i >= self.n_home:
+                name, level = OUTSIDE_REGIONS[i - self.n_home], "省"
+            elif i == 0:
                 name, level = "山西省", "省"
             elif i <= len(CITIES):
                 name, level = f"{CITIES[i - 1]}市", "市"
@@ -293,34 +441,44 @@ class _World:
                 name, level = f"{rng.choice(SYLLABLES)}{rng.choice(SYLLABLES)}县", "县"
             self._regions.append(name)
             self.emit_node("Region", {"id": self.id("Region", i), "name": name, "level": level})
-        n_regions = max(1, n["Region"])
 
         def place(label: str) -> tuple[int, str | None]:
-            if not n["Region"]:
+            """A home region (never one outside the province)."""
+            if not self.n_home:
                 return 0, None
-            r = _skewed(rng, n_regions, 1.5)
+            r = _skewed(rng, self.n_home, 1.5)
             self.region_of.setdefault(label, array("i")).append(r)
             return r, self._regions[r]
 
-        n_clusters = n["Cluster"]
         for label in SHARES:
             if label == "Region":
                 continue
             for i in range(n[label]):
+                if label == "Enterprise" and i >= self.local[label]:
+                    self.emit_node(label, self._outside_enterprise(i, rng))
+                    continue
                 r, region = place(label)
                 if label == "ChainLink":
                     industry = self._link_cluster(i)
-                elif label in CLUSTERED and n_clusters:
-                    cluster = _skewed(rng, n_clusters, 1.5)
-                    self.cluster_of.setdefault(label, array("i")).append(cluster)
-                    industry = cluster
+                elif label in self.cluster_of:
+                    industry = self.cluster_of[label][i]
                 else:
                     industry = rng.randrange(len(INDUSTRIES))
                 record = self._node_record(label, i, industry % len(INDUSTRIES), self._city(r), rng)
                 record["id"] = self.id(label, i)
                 record["region"] = region
                 record["liuxin"] = self._liuxin(rng, label, industry)
+                if label == "Enterprise" and i in self.leaders:
+                    record["is_leader"] = True
                 self.emit_node(label, record)
+
+    def _outside_enterprise(self, i: int, rng: random.Random) -> dict[str, Any]:
+        """An enterprise outside the province, in its planted chain's industry (no 六新: no derived edges)."""
+        j = i - self.local["Enterprise"]
+        r, cluster = self.outside_region[j], self.outside_cluster[j]
+        industry = cluster if cluster >= 0 else rng.randrange(len(INDUSTRIES))
+        record = self._node_record("Enterprise", i, industry % len(INDUSTRIES), self._city(r), rng)
+        return {**record, "id": self.id("Enterprise", i), "region": self._regions[r]}
 
     def _city(self, r: int) -> str:
         name = self._regions[r] if self._regions else "晋"
@@ -338,9 +496,8 @@ class _World:
             link, position = LINKS[(i - self._links_of(self._link_cluster(i)).start) % len(LINKS)]
             return {"name": f"{trade}{link}", "position": position}
         if label == "Enterprise":
-            leader = i < max(1, self.n["Enterprise"] // 50)  # the first (best-connected) firms lead
             return {"name": f"{city}{g.choice(BRANDS)}{g.choice(BRANDS)}{trade}{g.choice(SUFFIXES)}",
-                    "industry": trade, "is_leader": True if leader else None}
+                    "industry": trade}
         if label == "Institution":
             name = f"{city}{trade}研究院" if g.random() < 0.7 else f"{city}{g.choice(BRANDS)}大学"
             return {"name": name, "kind": g.choice(INSTITUTION_KINDS)}
@@ -373,31 +530,31 @@ class _World:
 
     # -- edges -------------------------------------------------------------------------
     def write_edges(self) -> None:
-        budget = self.edges - self.report.relationships.get("CLASSIFIED_AS", 0)
+        self.budget = self.edges - self.report.relationships.get("CLASSIFIED_AS", 0)
         for family in self._structural():
-            budget -= self._run(family, budget)
+            self._run(family)
+        self._write_truth()
         weights = dict(RANDOM_FAMILIES)
         for i, (name, share) in enumerate(RANDOM_FAMILIES):
             rest = sum(weights[k] for k, _ in RANDOM_FAMILIES[i:])
-            quota = budget if i == len(RANDOM_FAMILIES) - 1 else round(budget * share / rest)
-            budget -= self._random_family(name, min(quota, budget))
+            quota = self.budget if i == len(RANDOM_FAMILIES) - 1 else round(self.budget * share / rest)
+            self.budget -= self._random_family(name, min(quota, self.budget))
 
-    def _run(self, family: Iterator[tuple[str, str, str]], budget: int) -> int:
-        written = 0
-        for rel_type, start, end in family:
-            if written >= budget:
-                break
-            self.emit_edge(rel_type, start, end)
-            written += 1
-        return written
+    def _run(self, family: Iterator[tuple[str, str, str] | tuple[str, str, str, float]]) -> None:
+        """Write edges of ``family`` while the budget lasts. A family is never asked for an edge that
+        is not written, so what it records about its edges holds for the edges written."""
+        for rel_type, start, end, *weight in islice(family, max(0, self.budget)):
+            self.emit_edge(rel_type, start, end, *weight)
+            self.budget -= 1
 
-    def _structural(self) -> Iterator[Iterator[tuple[str, str, str]]]:
-        """Families where each edge is unique by construction (one per end, or one per start)."""
-        n, ident = self.n, self.id
+    def _structural(self) -> Iterator[Iterator[tuple[str, str, str] | tuple[str, str, str, float]]]:
+        """Families where each edge is unique by construction (one per end, or one per start). The
+        planted chains follow the members, whose links they depend on."""
+        n, ident = self.local, self.id
         rng = self.rng("structure")
 
         def regions_part_of() -> Iterator[tuple[str, str, str]]:
-            for i in range(1, n["Region"]):
+            for i in range(1, self.n_home):
                 parent = 0 if i <= len(CITIES) else 1 + i % len(CITIES)
                 yield "PART_OF", ident("Region", i), ident("Region", parent)
 
@@ -409,14 +566,14 @@ class _World:
                     yield "UPSTREAM_OF", ident("ChainLink", link), ident("ChainLink", link + 1)
 
         def members() -> Iterator[tuple[str, str, str]]:
-            for label in ("Enterprise", "Platform", "Project", "Institution"):
+            for label in CLUSTERED:
                 for i, cluster in enumerate(self.cluster_of.get(label, ())):
                     if label != "Institution":
                         yield "MEMBER_OF", ident(label, i), ident("Cluster", cluster)
-                    if label in ("Enterprise", "Institution") and n["ChainLink"]:
-                        links = self._links_of(cluster)
-                        if links:
-                            yield "OPERATES_IN", ident(label, i), ident("ChainLink", rng.choice(links))
+                    if label in ("Enterprise", "Institution"):
+                        link = self._operated_link(label, i, cluster, rng)
+                        if link is not None:
+                            yield "OPERATES_IN", ident(label, i), ident("ChainLink", link)
 
         def located() -> Iterator[tuple[str, str, str]]:
             for label in ("Enterprise", "Institution", "Park", "Agency", "Platform", "Infrastructure"):
@@ -448,7 +605,21 @@ class _World:
                 for i in range(n["Park"]):
                     yield "GOVERNS", ident("Agency", rng.randrange(n["Agency"])), ident("Park", i)
 
-        return iter([regions_part_of(), chain(), members(), located(), hosted(), leads(), governance()])
+        return iter([regions_part_of(), chain(), members(), self._planted_chains(), located(), hosted(), leads(),
+                     governance()])
+
+    def _operated_link(self, label: str, i: int, cluster: int, rng: random.Random) -> int | None:
+        """The link a cluster member operates in. In a planted chain the leader takes the fragile link,
+        the other enterprises the covered ones, institutions any link but the gap."""
+        links = self._links_of(cluster)
+        plant = self.plants.get(cluster)
+        if plant is None:
+            return rng.choice(links) if links else None
+        if label == "Institution":
+            return rng.choice([link for link in links if link != plant.gap])
+        link = plant.fragile if i == plant.leader else plant.next_link(rng)
+        plant.local_operators.setdefault(link, array("i")).append(i)
+        return link
 
     def _links_of(self, cluster: int) -> range:
         n_links, n_clusters = self.n["ChainLink"], self.n["Cluster"]
@@ -456,11 +627,81 @@ class _World:
         last = -(-(cluster + 1) * n_links // n_clusters)
         return range(first, min(last, n_links))
 
+    # -- the planted chains ------------------------------------------------------------
+    def _planted_chains(self) -> Iterator[tuple[str, str, str] | tuple[str, str, str, float]]:
+        """Each planted chain's edges, whole or not at all; then the located-in edges of the outside
+        enterprises no chain needed. The members' links come first: written whole, they give each
+        planted chain its gap, fragile and covered links (the plan only takes clusters with members
+        enough); cut short, they leave no budget for any chain. A chain left out keeps its leader's
+        ``is_leader`` (the nodes are already written) and is listed as unplanted."""
+        left = self.budget
+        for cluster, plant in self.plants.items():
+            edges = list(self._planted(plant))
+            if len(edges) <= left:
+                self.planted.add(cluster)
+                left -= len(edges)
+                yield from edges
+        for j, cluster in enumerate(self.outside_cluster):
+            if cluster < 0:
+                yield ("LOCATED_IN", self.id("Enterprise", self.local["Enterprise"] + j),
+                       self.id("Region", self.outside_region[j]))
+
+    def _write_truth(self) -> None:
+        ident = self.id
+        with open(self.sink.truth_path, "w", encoding="utf-8") as handle:
+            truth = _TruthWriter(handle, ident("Region", 0) if self.n_home else None,
+                                 [ident("Region", r) for r in range(self.n_home, self.n["Region"])])
+            for cluster in sorted(self.planted):
+                truth.cluster(ident("Cluster", cluster), self._truth(self.plants[cluster]))
+            truth.finish([ident("Cluster", c) for c in range(self.n["Cluster"]) if c not in self.planted])
+
+    def _planted(self, plant: _Plant) -> Iterator[tuple[str, str, str] | tuple[str, str, str, float]]:
+        ident = self.id
+        cluster = ident("Cluster", plant.cluster)
+        technology = ident("Technology", plant.technology)
+        yield "TRANSFERS_FROM", cluster, ident("Region", plant.transfer)
+        yield "NEEDS", cluster, technology
+        for offset, link in enumerate(plant.outside_links):
+            e = plant.first_outside + offset
+            firm = ident("Enterprise", e)
+            yield "OPERATES_IN", firm, ident("ChainLink", link)
+            yield "LOCATED_IN", firm, ident("Region", self.outside_region[e - self.local["Enterprise"]])
+            if offset in (0, len(CANDIDATES)):  # the best candidates, for the gap and the fragile link
+                yield "COLLABORATES_WITH", firm, ident("Enterprise", plant.leader), 1.0  # a strong tie
+                yield "USES", firm, technology
+
+    def _truth(self, plant: _Plant) -> dict[str, Any]:
+        """What the chain analysis should find in one planted chain (ids; links upstream first)."""
+        ident = self.id
+
+        def link_id(link: int) -> str:
+            return ident("ChainLink", link)
+
+        def firm(e: int) -> str:
+            return ident("Enterprise", e)
+
+        outside: dict[str, list[str]] = {link_id(link): [] for link in plant.links}
+        candidates: dict[str, dict[str, str]] = {}
+        for offset, link in enumerate(plant.outside_links):
+            outside[link_id(link)].append(firm(plant.first_outside + offset))
+            if offset < 2 * len(CANDIDATES):
+                candidates.setdefault(link_id(link), {})[CANDIDATES[offset % len(CANDIDATES)]] = \
+                    firm(plant.first_outside + offset)
+        return {"links": [link_id(link) for link in plant.links], "gap": [link_id(plant.gap)],
+                "fragile": [link_id(plant.fragile)], "covered": [link_id(link) for link in plant.covered],
+                "leader": firm(plant.leader),
+                "single_supplier": {"link": link_id(plant.fragile), "entity": firm(plant.leader)},
+                "transfer_region": ident("Region", plant.transfer), "technology": ident("Technology", plant.technology),
+                "candidates": candidates,
+                "local_operators": {link_id(link): [firm(e) for e in plant.local_operators.get(link, ())]
+                                    for link in plant.links},
+                "outside_operators": outside}
+
     def _random_family(self, name: str, quota: int) -> int:
         """``quota`` edges of one family, from start nodes with skewed (Pareto) out-degrees to
-        distinct, skewed end nodes."""
+        distinct, skewed end nodes; never an outside enterprise."""
         rel_type, start_label, end_labels = FAMILY_SHAPES[name]
-        n = self.n
+        n = self.local
         ends = [t for t in end_labels if n[t]]
         starts = n[start_label]
         if quota <= 0 or not starts or not ends:

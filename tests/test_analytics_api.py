@@ -60,8 +60,10 @@ def test_gaps_answers_the_contract_for_one_cluster(client: TestClient) -> None:
     assert finance["evidence"] == [{"entity": "bank", "name": "晋商银行", "name_en": "晋商银行", "scope": "self",
                                     "via_cluster": None, "path": [{"rel": "FINANCES", "start": "bank", "end": "c0"}]}]
     assert cluster["links"] == [
-        {"id": "c0-l1", "name": "走行系统", "enterprises": ["c0-e1"], "count": 1, "status": "fragile"},
-        {"id": "c0-l2", "name": "运营维保", "enterprises": [], "count": 0, "status": "gap"},
+        {"id": "c0-l1", "name": "走行系统", "enterprises": ["c0-e1"], "count": 1, "unknown_region": ["c0-e1"],
+         "outside": [], "status": "fragile"},
+        {"id": "c0-l2", "name": "运营维保", "enterprises": [], "count": 0, "unknown_region": [], "outside": [],
+         "status": "gap"},
     ]
     assert 0 <= cluster["score"] <= 1
 

@@ -75,10 +75,14 @@ def test_roles_score_and_planted_gap_and_single_supplier(store: GraphStore) -> N
     assert rail["score"] == pytest.approx(present_weight / rules.total_weight)
     assert rail["score"] == pytest.approx(5 / 10)  # leader counts 2 of the 10
     assert rail["links"] == [
-        {"id": "bogie", "name": "bogie", "enterprises": ["f1", "f2"], "status": "ok"},
-        {"id": "maintenance", "name": "maintenance", "enterprises": [], "status": "gap"},
-        {"id": "traction", "name": "traction", "enterprises": ["lead"], "status": "fragile"},
+        {"id": "bogie", "name": "bogie", "enterprises": ["f1", "f2"], "unknown_region": ["f1", "f2"],
+         "outside": [], "status": "ok"},
+        {"id": "maintenance", "name": "maintenance", "enterprises": [], "unknown_region": [], "outside": [],
+         "status": "gap"},
+        {"id": "traction", "name": "traction", "enterprises": ["lead"], "unknown_region": ["lead"], "outside": [],
+         "status": "fragile"},
     ]
+
     assert set(rail) == {"id", "name", "name_en", "score", "present_weight", "total_weight", "roles", "links"}
     assert (rail["present_weight"], rail["total_weight"]) == (5.0, 10.0)
     assert all(set(r) == ROLE_KEYS for r in rail["roles"])

@@ -146,9 +146,12 @@ class RoleOut(BaseModel):
 class LinkOut(BaseModel):
     id: str
     name: str | None
-    enterprises: list[str]
-    count: int = Field(description="Enterprises operating in the link (``enterprises`` may be cut at `limit`).")
-    status: str = Field(description="gap (no enterprise), fragile (one) or ok.")
+    enterprises: list[str] = Field(description="Local enterprises operating in the link (those with no recorded "
+                                   "region included).")
+    count: int = Field(description="Local enterprises operating in the link (``enterprises`` may be cut at `limit`).")
+    unknown_region: list[str] = Field(description="Those of ``enterprises`` whose region is not recorded.")
+    outside: list[str] = Field(description="Enterprises from outside the home regions operating in the link.")
+    status: str = Field(description="gap (no local enterprise), fragile (one) or ok.")
 
 
 class ClusterGaps(BaseModel):
@@ -283,6 +286,8 @@ def gaps(
                     present_weight=c["present_weight"], total_weight=c["total_weight"], name_en=c["name_en"],
                     roles=[RoleOut(**{**r, "entities": r["entities"][:limit], "evidence": r["evidence"][:limit]},
                                    count=len(r["entities"])) for r in c["roles"]],
-                    links=[LinkOut(**{**link, "enterprises": link["enterprises"][:limit]},
+                    links=[LinkOut(**{**link, "enterprises": link["enterprises"][:limit],
+                                      "unknown_region": link["unknown_region"][:limit],
+                                      "outside": link["outside"][:limit]},
                                    count=len(link["enterprises"])) for link in c["links"]])
         for c in report])

@@ -30,7 +30,6 @@ from graph.analytics.completeness_rules import (
     ROLE_STATUSES,
     ROW_CAP,
     STATUSES,
-    Hop,
     Role,
     Rules,
     RulesError,
@@ -40,49 +39,17 @@ from graph.analytics.completeness_rules import (
     match_pattern,
     parse_rules,
 )
+from graph.analytics.locality import Locality, localities
 from graph.analytics.projection import Projection
 from graph.analytics.related import related_entities, why
+from graph.analytics.rule_paths import follow, merge, shorter
 from graph.store import GraphStore
 
 __all__ = ["CLUSTER_TYPE", "DEFAULT_RULES_PATH", "ROLE_STATUSES", "STATUSES", "Rules", "RulesError", "UnknownCluster",
            "completeness", "link_status", "load_rules", "parse_rules"]
 
-def _shorter(a: tuple[Step, ...] | None, b: tuple[Step, ...]) -> bool:
-    """Whether path ``b`` should replace ``a``: shorter, or as long and first in order (deterministic)."""
-    return a is None or (len(b), b) < (len(a), a)
-
-
-def _paths(store: GraphStore, path: tuple[Hop, ...], starts: list[str]) -> dict[str, dict[str, tuple[Step, ...]]]:
-    """For each start cluster id: each id reached by ``path``, with the relationships that reach it."""
-    params: dict[str, Any] = {"starts": starts}
-    pattern, conditions, _ = match_pattern(path, "c", "", params)
-    where = " AND ".join(conditions)
-    ids = ", ".join(f"n{k}.id" for k in range(len(path)))
-    rels = ", ".join(f"type(r{k})" for k in range(len(path)))
-    cypher = (f"MATCH (c:{CLUSTER_TYPE}) WHERE c.id IN $starts MATCH {pattern}"
-              f"{' WHERE ' + where if where else ''} RETURN c.id, [{ids}], [{rels}]")
-    found: dict[str, dict[str, tuple[Step, ...]]] = {}
-    for start, nodes, types in store.read(cypher, params, row_cap=ROW_CAP).rows:
-        steps: list[Step] = []
-        previous = start
-        for hop, node, rel in zip(path, nodes, types, strict=True):
-            steps.append((rel, node, previous) if hop.direction == "in" else (rel, previous, node))
-            previous = node
-        reached = found.setdefault(start, {})
-        if _shorter(reached.get(previous), tuple(steps)):
-            reached[previous] = tuple(steps)
-    return found
-
-
-def _merge(into: dict[str, dict[str, tuple[Step, ...]]], more: dict[str, dict[str, tuple[Step, ...]]]) -> None:
-    for start, reached in more.items():
-        mine = into.setdefault(start, {})
-        for end, steps in reached.items():
-            if _shorter(mine.get(end), steps):
-                mine[end] = steps
-
-
-def _scopes(store: GraphStore, rules: Rules, clusters: list[str]) -> dict[str, dict[str, tuple[Step, ...]]]:
+def _scopes(store: GraphStore, rules: Rules, clusters: list[str],
+            without: frozenset[str] = frozenset()) -> dict[str, dict[str, tuple[Step, ...]]]:
     """Each cluster with the clusters whose roles count for it: itself (no relationship) and its
     parents, each with the relationships from the cluster up to it (nearest first)."""
     scopes: dict[str, dict[str, tuple[Step, ...]]] = {c: {c: ()} for c in clusters}
@@ -93,12 +60,12 @@ def _scopes(store: GraphStore, rules: Rules, clusters: list[str]) -> dict[str, d
             break
         parents: dict[str, dict[str, tuple[Step, ...]]] = {}
         for path in rules.inherit:
-            _merge(parents, _paths(store, path, starts))
+            merge(parents, follow(store, path, starts, without=without))
         for c in clusters:
             reached: dict[str, tuple[Step, ...]] = {}
             for via in frontier[c]:
                 for parent, steps in parents.get(via, {}).items():
-                    if parent not in scopes[c] and _shorter(reached.get(parent), scopes[c][via] + steps):
+                    if parent not in scopes[c] and shorter(reached.get(parent), scopes[c][via] + steps):
                         reached[parent] = scopes[c][via] + steps
             scopes[c].update(reached)
             frontier[c] = sorted(reached)
@@ -118,21 +85,28 @@ def link_status(operators: int, fragile_max: int = 1) -> str:
     return "fragile" if operators <= fragile_max else "ok"
 
 
-def _links(store: GraphStore, rules: Rules, clusters: list[str]) -> dict[str, list[dict]]:
-    params: dict[str, Any] = {"clusters": clusters}
+def _links(store: GraphStore, rules: Rules, clusters: list[str],
+           without: frozenset[str] = frozenset()) -> dict[str, list[dict]]:
+    """Each cluster's chain links with their operators, told apart by locality (see ``Locality``)."""
+    params: dict[str, Any] = {"clusters": clusters, "without": sorted(without)}
     link_pattern, link_conditions, link = match_pattern(rules.link, "c", "l", params)
     op_pattern, op_conditions, operator = match_pattern(rules.operators, link, "o", params)
-    link_where = " AND ".join(link_conditions)
-    op_where = " AND ".join(op_conditions)
-    cypher = (f"MATCH (c:{CLUSTER_TYPE}) WHERE c.id IN $clusters MATCH {link_pattern}"
-              f"{' WHERE ' + link_where if link_where else ''} "
-              f"OPTIONAL MATCH {op_pattern}{' WHERE ' + op_where if op_where else ''} "
-              f"RETURN c.id, {link}.id, {link}.name, collect(DISTINCT {operator}.id)")
+    link_where = " AND ".join(link_conditions + [f"NOT {link}.id IN $without"])
+    op_where = " AND ".join(op_conditions + [f"NOT {operator}.id IN $without"])
+    cypher = (f"MATCH (c:{CLUSTER_TYPE}) WHERE c.id IN $clusters MATCH {link_pattern} WHERE {link_where} "
+              f"OPTIONAL MATCH {op_pattern} WHERE {op_where} "
+              f"RETURN c.id, {link}.id, {link}.name, collect(DISTINCT [{operator}.id, {operator}.region])")
+    rows = store.read(cypher, params, row_cap=ROW_CAP).rows
+    regions = {op: region for row in rows for op, region in row[3] if op is not None}
+    where = localities(store, Locality.read(store, rules.chain.home_regions), regions)
     by_cluster: dict[str, list[dict]] = {c: [] for c in clusters}
-    for cluster, link_id, name, enterprises in store.read(cypher, params, row_cap=ROW_CAP).rows:
-        enterprises = sorted(enterprises)
-        by_cluster[cluster].append({"id": link_id, "name": name, "enterprises": enterprises,
-                                    "status": link_status(len(enterprises), rules.fragile_max)})
+    for cluster, link_id, name, operators in rows:
+        ids = sorted({op for op, _ in operators if op is not None})
+        counted = [op for op in ids if where[op] != "outside"]
+        by_cluster[cluster].append({"id": link_id, "name": name, "enterprises": counted,
+                                    "unknown_region": [op for op in counted if where[op] == "unknown"],
+                                    "outside": [op for op in ids if where[op] == "outside"],
+                                    "status": link_status(len(counted), rules.fragile_max)})
     for links in by_cluster.values():
         links.sort(key=lambda link: link["id"])
     return by_cluster
@@ -149,13 +123,14 @@ class Evidence:
     steps: tuple[Step, ...]
 
 
-def _holders(store: GraphStore, rules: Rules, clusters: list[str]) -> dict[str, dict[str, dict[str, tuple[Step, ...]]]]:
+def _holders(store: GraphStore, rules: Rules, clusters: list[str],
+             without: frozenset[str] = frozenset()) -> dict[str, dict[str, dict[str, tuple[Step, ...]]]]:
     """role → cluster id → entity filling the role → the relationships from the cluster to it."""
     found: dict[str, dict[str, dict[str, tuple[Step, ...]]]] = {}
     for role in rules.roles:
         holders: dict[str, dict[str, tuple[Step, ...]]] = {}
         for path in role.match:
-            _merge(holders, _paths(store, path, clusters))
+            merge(holders, follow(store, path, clusters, without=without))
         found[role.role] = holders
     return found
 
@@ -205,7 +180,8 @@ def _path_json(steps: tuple[Step, ...]) -> list[dict[str, str]]:
 
 
 def completeness(store: GraphStore, rules: Rules | None = None, clusters: list[str] | None = None,
-                 projection: Projection | None = None) -> list[dict]:
+                 projection: Projection | None = None, *, related: bool = True,
+                 without: frozenset[str] = frozenset()) -> list[dict]:
     """The 补链 report: for each cluster, the status of every supporting role, its score and its chain links.
 
     Parameters
@@ -218,6 +194,11 @@ def completeness(store: GraphStore, rules: Rules | None = None, clusters: list[s
     projection : Projection, optional
         The store's graph, to search for related entities (default: read from the store when a
         role is not recorded somewhere).
+    related : bool
+        Whether to search for related entities (``related`` is empty for every role when not).
+    without : set of str
+        Entities to leave out, as if they were not in the graph (for what-if questions; nothing
+        is written).
 
     Returns
     -------
@@ -255,18 +236,18 @@ def completeness(store: GraphStore, rules: Rules | None = None, clusters: list[s
     if not rows:
         return []
     ids = [row[0] for row in rows]
-    scopes = _scopes(store, rules, ids)
-    holders = _holders(store, rules, sorted(set().union(*scopes.values())))
+    scopes = _scopes(store, rules, ids, without)
+    holders = _holders(store, rules, sorted(set().union(*scopes.values())), without)
     evidence = {c: {role.role: _evidence(scopes[c], holders[role.role], c) for role in rules.roles} for c in ids}
     absent = {row[0]: set(_strings(row[3])) for row in rows}
     unrecorded = {c: [role for role in rules.roles if not evidence[c][role.role] and role.role not in absent[c]]
                   for c in ids}
-    related = related_entities(store, rules, unrecorded, projection)
+    related = related_entities(store, rules, unrecorded, projection) if related else {}
     mentioned = {e.entity for c in ids for found in evidence[c].values() for e in found}
     mentioned |= {node for found in related.values() for hits in found.values()
                   for _, steps in hits for step in steps for node in step[1:]}
     names = {**_names_of(store, mentioned), **{row[0]: (row[1] or row[0], row[2] or row[1] or row[0]) for row in rows}}
-    links = _links(store, rules, ids)
+    links = _links(store, rules, ids, without)
     report = []
     for cluster_id, name, name_en, _, sources in rows:
         roles = []

@@ -27,6 +27,7 @@ DEFAULT_HUBS = ("Source", "Category", "Region")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 ROW_CAP = 10_000_000
 
+DIRECTIONS = ("in", "out", "both")
 Step = tuple[str, str, str]
 """One relationship of a path: ``(type, start id, end id)`` as stored."""
 
@@ -45,7 +46,8 @@ class UnknownCluster(LookupError):
 
 @dataclass(frozen=True)
 class Hop:
-    """One step of a rule path: ``(previous)<-[rel]-(next)`` (in) or ``(previous)-[rel]->(next)`` (out)."""
+    """One step of a rule path: ``(previous)<-[rel]-(next)`` (in), ``(previous)-[rel]->(next)`` (out)
+    or either (both)."""
 
     rels: tuple[str, ...]
     direction: str
@@ -84,6 +86,23 @@ class RelatedSearch:
 
 
 @dataclass(frozen=True)
+class ChainSettings:
+    """How a cluster's chain links are told apart and put in order.
+
+    An operator is local unless its region (its ``region`` property, else the Region it is
+    ``LOCATED_IN``) is a known Region outside every ``home_regions`` entry and the regions
+    ``PART_OF`` them; an operator whose region is not recorded counts as local, and is marked so.
+    ``order`` lists the columns of the chain, upstream first, each with the ``position`` values it
+    holds; it is used where ``UPSTREAM_OF`` does not order every link. ``leader_role`` is the role
+    whose entities the chain marks as 链主.
+    """
+
+    home_regions: tuple[str, ...] = ()
+    order: tuple[tuple[str, ...], ...] = ()
+    leader_role: str | None = None
+
+
+@dataclass(frozen=True)
 class Rules:
     roles: tuple[Role, ...]
     inherit: tuple[tuple[Hop, ...], ...]
@@ -92,6 +111,7 @@ class Rules:
     operators: tuple[Hop, ...]
     fragile_max: int
     related: RelatedSearch = RelatedSearch()
+    chain: ChainSettings = ChainSettings()
 
     @property
     def total_weight(self) -> float:
@@ -170,7 +190,7 @@ def parse_rules(data: Any, source: str = "rules") -> Rules:
         match = raw["match"]
         if not isinstance(match, list) or not match:
             raise fail(where, "match must be a non-empty list of paths")
-        paths = tuple(_path(p, (CLUSTER_TYPE,), f"{where} match[{j}]", fail) for j, p in enumerate(match))
+        paths = tuple(parse_path(p, (CLUSTER_TYPE,), f"{where} match[{j}]", fail) for j, p in enumerate(match))
         roles.append(Role(key, raw["label"], float(weight), paths, label_en))
     if sum(r.weight for r in roles) <= 0:
         raise fail("roles", "the weights add up to 0; give at least one role a positive weight")
@@ -178,7 +198,7 @@ def parse_rules(data: Any, source: str = "rules") -> Rules:
     scope = data.get("scope") or {}
     if not isinstance(scope, dict) or set(scope) - {"inherit", "depth"}:
         raise fail("scope", "expected a mapping with 'inherit' (list of paths) and 'depth'")
-    inherit = tuple(_path(p, (CLUSTER_TYPE,), f"scope.inherit[{j}]", fail)
+    inherit = tuple(parse_path(p, (CLUSTER_TYPE,), f"scope.inherit[{j}]", fail)
                     for j, p in enumerate(scope.get("inherit") or []))
     for j, p in enumerate(inherit):
         if p[-1].types != (CLUSTER_TYPE,):
@@ -190,15 +210,41 @@ def parse_rules(data: Any, source: str = "rules") -> Rules:
     links = data.get("links")
     if not isinstance(links, dict) or {"link", "operators"} - set(links):
         raise fail("links", "expected a mapping with 'link', 'operators' and 'fragile_max'")
-    if set(links) - {"link", "operators", "fragile_max"}:
-        raise fail("links", f"unknown key(s) {', '.join(sorted(set(links) - {'link', 'operators', 'fragile_max'}))}")
-    link = _path(links["link"], (CLUSTER_TYPE,), "links.link", fail)
-    operators = _path(links["operators"], link[-1].types, "links.operators", fail)
+    if set(links) - _LINK_KEYS:
+        raise fail("links", f"unknown key(s) {', '.join(sorted(set(links) - _LINK_KEYS))}")
+    link = parse_path(links["link"], (CLUSTER_TYPE,), "links.link", fail)
+    operators = parse_path(links["operators"], link[-1].types, "links.operators", fail)
     fragile_max = links.get("fragile_max", 1)
     if isinstance(fragile_max, bool) or not isinstance(fragile_max, int) or fragile_max < 0:
         raise fail("links.fragile_max", f"{fragile_max!r} must be a whole number ≥ 0")
     related = _related_search(data.get("related"), fail)
-    return Rules(tuple(roles), inherit, depth, link, operators, fragile_max, related)
+    chain = _chain_settings(links, [r.role for r in roles], fail)
+    return Rules(tuple(roles), inherit, depth, link, operators, fragile_max, related, chain)
+
+
+_LINK_KEYS = {"link", "operators", "fragile_max", "home_regions", "order", "leader_role"}
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) and v for v in value)
+
+
+def _chain_settings(links: dict[str, Any], role_keys: list[str], fail) -> ChainSettings:
+    homes = links.get("home_regions", [])
+    if not _strings(homes):
+        raise fail("links.home_regions", "expected a list of region names (e.g. [山西省])")
+    order = links.get("order", [])
+    if not isinstance(order, list) or not all(_strings(column) and column for column in order):
+        raise fail("links.order", "expected a list of columns, each a non-empty list of position values "
+                   "(e.g. [[材料], [零部件], [整车, 整机], [服务]])")
+    seen = [p for column in order for p in column]
+    repeated = sorted({p for p in seen if seen.count(p) > 1})
+    if repeated:
+        raise fail("links.order", f"position(s) {', '.join(repeated)} appear in more than one column")
+    leader = links.get("leader_role")
+    if leader is not None and leader not in role_keys:
+        raise fail("links.leader_role", f"{leader!r} is not one of the roles ({', '.join(role_keys)})")
+    return ChainSettings(tuple(homes), tuple(tuple(column) for column in order), leader)
 
 
 def _whole(value: Any, low: int, high: int) -> bool:
@@ -233,7 +279,7 @@ def _names(value: Any, what: str, known: dict, where: str, fail) -> tuple[str, .
     return tuple(values)
 
 
-def _path(raw: Any, start: tuple[str, ...], where: str, fail) -> tuple[Hop, ...]:
+def parse_path(raw: Any, start: tuple[str, ...], where: str, fail) -> tuple[Hop, ...]:
     if not isinstance(raw, list) or not raw:
         raise fail(where, "a path is a non-empty list of hops")
     hops: list[Hop] = []
@@ -247,10 +293,12 @@ def _path(raw: Any, start: tuple[str, ...], where: str, fail) -> tuple[Hop, ...]
         rels = _names(step["rel"], "relationship type", REL_TYPE_BY_NAME, at, fail)
         types = _names(step["type"], "node type", NODE_TYPE_BY_LABEL, at, fail)
         direction = step["direction"]
-        if direction not in ("in", "out"):
-            raise fail(at, f"direction {direction!r} must be 'in' or 'out'")
+        if direction not in DIRECTIONS:
+            raise fail(at, f"direction {direction!r} must be 'in', 'out' or 'both'")
         for rel in rels:
             starts, ends = (types, previous) if direction == "in" else (previous, types)
+            if direction == "both":
+                starts = ends = tuple(types) + tuple(previous)
             if not any(REL_TYPE_BY_NAME[rel].allows(s, e) for s in starts for e in ends):
                 arrow = f"({'|'.join(starts)})-[:{rel}]->({'|'.join(ends)})"
                 raise fail(at, f"the ontology allows no {arrow}; check the direction and the types")
@@ -293,7 +341,8 @@ def match_pattern(path: tuple[Hop, ...], start: str, prefix: str, params: dict[s
         var, rel = f"{prefix}n{k}", f"{prefix}r{k}"
         label, hop_conditions = node_conditions(hop, var, f"{prefix}p{k}", params)
         edge = f"[{rel}:{'|'.join(hop.rels)}]"
-        pattern += f"<-{edge}-({var}{label})" if hop.direction == "in" else f"-{edge}->({var}{label})"
+        arrow = {"in": f"<-{edge}-", "out": f"-{edge}->", "both": f"-{edge}-"}[hop.direction]
+        pattern += f"{arrow}({var}{label})"
         conditions += hop_conditions
         conditions += [f"{var} <> {other}" for other in seen]
         seen.append(var)

@@ -101,6 +101,24 @@ class Neighbourhood:
             self._parent[visited] = -1
             self._via[visited] = -1
 
+    def within(self, start: str, max_hops: int) -> np.ndarray:
+        """The nodes at most ``max_hops`` relationships from ``start`` (itself included), by index."""
+        origin = self.P.index.get(start)
+        if origin is None:
+            return np.zeros(0, dtype=np.int64)
+        seen = np.zeros(self.P.number_of_nodes(), dtype=bool)
+        seen[origin] = True
+        frontier = np.array([origin])
+        for _ in range(max_hops):
+            low, high = self.pointer[frontier], self.pointer[frontier + 1]
+            if not len(frontier) or int((high - low).sum()) == 0:
+                break
+            nodes = np.unique(np.concatenate([self.other[a:b] for a, b in zip(low.tolist(), high.tolist(),
+                                                                              strict=True)]))
+            frontier = nodes[~seen[nodes]]
+            seen[frontier] = True
+        return np.nonzero(seen)[0]
+
     def _steps(self, node: int) -> tuple[Step, ...]:
         P = self.P
         steps: list[Step] = []

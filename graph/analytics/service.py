@@ -25,10 +25,15 @@ from graph.analytics.centrality import (
     pagerank,
     scaled_to_max,
 )
+from graph.analytics.chain import chain
 from graph.analytics.communities import Communities, cluster_alignment, communities, declared_clusters
 from graph.analytics.completeness import Rules, UnknownCluster, completeness, load_rules
 from graph.analytics.projection import DEFAULT_PAGE_SIZE, Projection, project
+from graph.analytics.related import Neighbourhood
 from graph.analytics.structure import bridges_between, brokers, components, group_links, k_hop_reach
+from graph.analytics.targets import targets
+from graph.analytics.targets_rules import TargetRules, load_target_rules
+from graph.analytics.whatif import Addition, whatif
 from graph.ontology import ENTITY_LABEL
 from graph.store import GraphStore
 
@@ -53,6 +58,7 @@ class AnalyticsConfig:
     engine: str | None = None
     page_size: int = DEFAULT_PAGE_SIZE
     rules_path: Path | None = None
+    target_rules_path: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,8 @@ class Analytics:
         self.store = store
         self.config = config or AnalyticsConfig()
         self.rules: Rules = load_rules(self.config.rules_path)
+        self.target_rules: TargetRules = load_target_rules(self.config.target_rules_path,
+                                                           [r.role for r in self.rules.roles])
         self._lock = threading.RLock()
         self._version: int | None = None
         self._results: dict[str, Any] = {}
@@ -185,6 +193,37 @@ class Analytics:
         if missing:
             raise UnknownCluster(missing)
         return [by_id[c] for c in clusters]
+
+    # -- one cluster's chain ---------------------------------------------------------------
+    def cluster_report(self, cluster_id: str) -> dict:
+        """The 补链 report of one cluster without the related-entity search (fast at any size)."""
+        return self._cached(f"report:{cluster_id}",
+                            lambda: completeness(self.store, self.rules, [cluster_id], related=False)[0])
+
+    def chain(self, cluster_id: str) -> dict:
+        """The cluster's chain, upstream → downstream (see ``chain``).
+
+        Raises
+        ------
+        UnknownCluster
+        """
+        return self._cached(f"chain:{cluster_id}", lambda: chain(self.store, cluster_id, self.rules,
+                                                                 self.cluster_report(cluster_id)))
+
+    def targets(self, cluster_id: str) -> dict:
+        """The 招商 targets of the cluster's gap and fragile links (see ``targets``)."""
+        return self._cached(f"targets:{cluster_id}", lambda: targets(
+            self.store, cluster_id, self.rules, self.target_rules, self.chain(cluster_id),
+            self.cluster_report(cluster_id)))
+
+    def neighbourhood(self) -> Neighbourhood:
+        """The projection without hub nodes, as adjacency arrays (what-if's structure runs on it)."""
+        return self._cached("neighbourhood", lambda: Neighbourhood(self.projection(), self.rules.related.hubs))
+
+    def whatif(self, cluster_id: str, remove: list[str], add: list[Addition]) -> dict:
+        """Before and after removing and adding entities (see ``whatif``); nothing is written, nothing cached."""
+        self.cluster_report(cluster_id)  # an unknown cluster fails before the projection is read
+        return whatif(self.store, cluster_id, remove, add, self.rules, self.neighbourhood())
 
     # -- everything at once --------------------------------------------------------------
     def steps(self) -> list[Step]:
