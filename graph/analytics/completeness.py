@@ -88,13 +88,17 @@ def link_status(operators: int, fragile_max: int = 1) -> str:
 def _links(store: GraphStore, rules: Rules, clusters: list[str],
            without: frozenset[str] = frozenset()) -> dict[str, list[dict]]:
     """Each cluster's chain links with their operators, told apart by locality (see ``Locality``)."""
-    params: dict[str, Any] = {"clusters": clusters, "without": sorted(without)}
+    params: dict[str, Any] = {"clusters": clusters}
     link_pattern, link_conditions, link = match_pattern(rules.link, "c", "l", params)
     op_pattern, op_conditions, operator = match_pattern(rules.operators, link, "o", params)
-    link_where = " AND ".join(link_conditions + [f"NOT {link}.id IN $without"])
-    op_where = " AND ".join(op_conditions + [f"NOT {operator}.id IN $without"])
-    cypher = (f"MATCH (c:{CLUSTER_TYPE}) WHERE c.id IN $clusters MATCH {link_pattern} WHERE {link_where} "
-              f"OPTIONAL MATCH {op_pattern} WHERE {op_where} "
+    if without:
+        params["without"] = sorted(without)
+        link_conditions.append(f"NOT {link}.id IN $without")
+        op_conditions.append(f"NOT {operator}.id IN $without")
+    link_where = f" WHERE {' AND '.join(link_conditions)}" if link_conditions else ""
+    op_where = f" WHERE {' AND '.join(op_conditions)}" if op_conditions else ""
+    cypher = (f"MATCH (c:{CLUSTER_TYPE}) WHERE c.id IN $clusters MATCH {link_pattern}{link_where} "
+              f"OPTIONAL MATCH {op_pattern}{op_where} "
               f"RETURN c.id, {link}.id, {link}.name, collect(DISTINCT [{operator}.id, {operator}.region])")
     rows = store.read(cypher, params, row_cap=ROW_CAP).rows
     regions = {op: region for row in rows for op, region in row[3] if op is not None}

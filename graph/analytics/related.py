@@ -101,8 +101,15 @@ class Neighbourhood:
             self._parent[visited] = -1
             self._via[visited] = -1
 
+    def neighbours(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every relationship from ``nodes`` as two aligned arrays: the node and its neighbour."""
+        low, counts = self.pointer[nodes], self.pointer[nodes + 1] - self.pointer[nodes]
+        total = int(counts.sum())
+        offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        return np.repeat(nodes, counts), self.other[np.repeat(low, counts) + offsets]
+
     def within(self, start: str, max_hops: int) -> np.ndarray:
-        """The nodes at most ``max_hops`` relationships from ``start`` (itself included), by index."""
+        """The nodes at most ``max_hops`` relationships from ``start`` (itself included), by index, sorted."""
         origin = self.P.index.get(start)
         if origin is None:
             return np.zeros(0, dtype=np.int64)
@@ -110,12 +117,10 @@ class Neighbourhood:
         seen[origin] = True
         frontier = np.array([origin])
         for _ in range(max_hops):
-            low, high = self.pointer[frontier], self.pointer[frontier + 1]
-            if not len(frontier) or int((high - low).sum()) == 0:
+            _, reached = self.neighbours(frontier)
+            frontier = np.unique(reached[~seen[reached]])
+            if not len(frontier):
                 break
-            nodes = np.unique(np.concatenate([self.other[a:b] for a, b in zip(low.tolist(), high.tolist(),
-                                                                              strict=True)]))
-            frontier = nodes[~seen[nodes]]
             seen[frontier] = True
         return np.nonzero(seen)[0]
 

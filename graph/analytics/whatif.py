@@ -107,31 +107,34 @@ def _structure(hood: Neighbourhood, cluster_id: str, max_hops: int, remove: set[
     nodes = hood.within(cluster_id, max_hops)
     inside = np.zeros(P.number_of_nodes(), dtype=bool)
     inside[nodes] = True
-    edges = set()
-    for u in nodes.tolist():
-        for v in hood.other[hood.pointer[u]:hood.pointer[u + 1]].tolist():
-            if inside[v] and u != v:
-                edges.add((min(u, v), max(u, v)))
+    u, v = hood.neighbours(nodes)
+    keep = inside[v] & (u < v)
+    pairs = np.unique(np.column_stack((np.searchsorted(nodes, u[keep]), np.searchsorted(nodes, v[keep]))), axis=0)
     names = [P.ids[i] for i in nodes.tolist()]
-
-    def describe(vertex_names: list[str], pairs: list[tuple[str, str]]) -> dict[str, Any]:
-        g = ig.Graph()
-        g.add_vertices(vertex_names)
-        g.add_edges(pairs)
-        if cluster_id not in vertex_names:
-            return {"connected": set(), "articulation": set(), "nodes": len(vertex_names)}
-        component = set(g.subcomponent(vertex_names.index(cluster_id)))
-        sub = g.induced_subgraph(sorted(component))
-        cut = {sub.vs[i]["name"] for i in sub.articulation_points()} - {cluster_id}
-        return {"connected": {vertex_names[i] for i in component}, "articulation": cut, "nodes": len(vertex_names)}
-
-    pairs = [(P.ids[u], P.ids[v]) for u, v in sorted(edges)]
-    before = describe(names, pairs)
-    kept = [n for n in names if n not in remove]
+    position = {name: i for i, name in enumerate(names)}
+    gone = {position[r] for r in remove if r in position}
     hypothetical = [f"{HYPOTHETICAL_PREFIX}{i + 1}" for i in range(len(add))]
-    extra = [(h, a.link) for h, a in zip(hypothetical, add, strict=True) if a.link in set(kept)]
-    extra += [(h, cluster_id) for h in hypothetical]
-    after = describe(kept + hypothetical, [(a, b) for a, b in pairs if a not in remove and b not in remove] + extra)
+    centre = position.get(cluster_id)
+
+    def describe(drop: set[int], extra: list[tuple[int, int]], count: int) -> dict[str, Any]:
+        g = ig.Graph(n=count)
+        kept = pairs[~np.isin(pairs, list(drop)).any(axis=1)] if drop else pairs
+        g.add_edges(kept.tolist() + extra)
+        if centre is None:
+            return {"connected": set(), "articulation": set(), "nodes": count - len(drop)}
+        component = sorted(g.subcomponent(centre))  # induced_subgraph keeps vertices in id order
+        sub = g.induced_subgraph(component)
+        label = [names[i] if i < len(names) else hypothetical[i - len(names)] for i in component]
+        cut = {label[i] for i in sub.articulation_points()} - {cluster_id}
+        return {"connected": set(label), "articulation": cut, "nodes": count - len(drop)}
+
+    before = describe(set(), [], len(names))
+    extra = []
+    for k, a in enumerate(add):
+        h = len(names) + k
+        extra += [(h, position[a.link])] if a.link in position and position[a.link] not in gone else []
+        extra += [(h, centre)] if centre is not None else []
+    after = describe(gone, extra, len(names) + len(add))
     return before, after
 
 
