@@ -10,9 +10,9 @@ import io
 import json
 import re
 from typing import Any
-from urllib.parse import quote
 
 from app.i18n import Lang, text
+from app.pages.urls import entity_url
 from app.query_header import SavedQuery
 from app.query_param_fields import ENUM_LABELS
 from app.query_params import QueryParam
@@ -113,7 +113,7 @@ class _Sheet:
                 return "、".join(str(v) for v in value), None
             return value if isinstance(value, str) else None, None
         if isinstance(value, Node):
-            return _node_name(value), self._link(f"/entity/{quote(value.id, safe='')}")
+            return _node_name(value), self._link(entity_url(value.id))
         if isinstance(value, Relationship):
             return f"{value.start} —{_rel_name(value)}→ {value.end}", None
         if isinstance(value, GraphPath):
@@ -129,13 +129,13 @@ class _Sheet:
         if kind == "ids" and isinstance(value, list):
             return "、".join(self.names.get(str(v), (str(v),))[0] for v in value), None
         if kind == "entity" and isinstance(value, str):
-            return self.names.get(value, (value,))[0], self._link(f"/entity/{quote(value, safe='')}")
+            return self.names.get(value, (value,))[0], self._link(entity_url(value))
         if kind == "id" and isinstance(value, str):
-            return value, self._link(f"/entity/{quote(value, safe='')}")
+            return value, self._link(entity_url(value))
         if kind == "name" and isinstance(value, str):
             of = self.query.columns[self.result.columns[i]].of
             other = row[self.result.columns.index(of)] if of in self.result.columns else None
-            return value, self._link(f"/entity/{quote(other, safe='')}") if isinstance(other, str) else None
+            return value, self._link(entity_url(other)) if isinstance(other, str) else None
         if kind in ENUM_LABELS and value is not None:
             labels = ENUM_LABELS[kind]
             items = value if isinstance(value, list) else [value]

@@ -7,7 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from app.sources import Facts, Section, Source, entity_page, source_page
+from app.pages.urls import entity_url, source_url
+from app.sources import Facts, Section, Source
 
 
 class SectionOut(BaseModel):
@@ -98,8 +99,8 @@ class SectionDetailOut(FactsOut):
 
 def section_json(source_id: str, s: Section) -> dict[str, Any]:
     return {"section": s.key, "title": s.title, "listed": s.listed, "nodes": s.nodes,
-            "relationships": s.relationships, "page": source_page(source_id, s.key),
-            "api": "/api" + source_page(source_id, s.key)}
+            "relationships": s.relationships, "page": source_url(source_id, s.key),
+            "api": "/api" + source_url(source_id, s.key)}
 
 
 def source_json(s: Source) -> dict[str, Any]:
@@ -108,16 +109,16 @@ def source_json(s: Source) -> dict[str, Any]:
                                                      "description_en")},
             "sections": [section_json(s.id, x) for x in s.sections],
             "whole_source": {"nodes": s.whole_nodes, "relationships": s.whole_relationships},
-            "page": source_page(s.id)}
+            "page": source_url(s.id)}
 
 
 def facts_json(f: Facts) -> dict[str, Any]:
-    return {"nodes": [{**vars(n), "page": entity_page(n.id)} for n in f.nodes],
+    return {"nodes": [{**vars(n), "page": entity_url(n.id)} for n in f.nodes],
             "relationships": [vars(r) for r in f.relationships], "truncated": f.truncated}
 
 
 def section_detail_json(s: Source, section: Section, f: Facts) -> dict[str, Any]:
     return {"source": {"id": s.id, "name": s.name, "name_en": s.name_en, "title": s.fields.get("title"),
-                       "page": source_page(s.id)},
+                       "page": source_url(s.id)},
             "section": section.key, "title": section.title, "listed": section.listed,
-            "page": source_page(s.id, section.key), **facts_json(f)}
+            "page": source_url(s.id, section.key), **facts_json(f)}

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
 from graph.model import Node
 from graph.ontology import DERIVED_REL_TYPES, NODE_TYPES, REL_TYPES, node_props
@@ -50,14 +49,6 @@ def _declared_fields() -> tuple[str, ...]:
     return tuple(name for name in DESCRIPTIVE_FIELDS if name in declared)
 
 
-def source_page(source_id: str, section: str | None = None) -> str:
-    """URL of a source's page, or of one of its sections."""
-    url = f"/sources/{quote(source_id, safe='')}"
-    return url if section is None else f"{url}/{quote(section, safe='')}"
-
-
-def entity_page(entity_id: str) -> str:
-    return f"/entity/{quote(entity_id, safe='')}"
 
 
 @dataclass(frozen=True)

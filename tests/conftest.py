@@ -8,6 +8,7 @@ run is skipped locally and fails in CI.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -19,6 +20,8 @@ import pytest
 from app.settings import Settings
 from graph.embedded import EmbeddedServer, MemoryLimits
 from graph.store import GraphStore
+from loaders.generate import generate
+from loaders.load import load_paths
 from tests.engines import (
     FALKORDB_URL_ENV,
     NEO4J_URIS_ENV,
@@ -93,6 +96,20 @@ def filled_graph(engine: Engine, fill: Callable[[GraphStore], object]) -> Iterat
     with engine.graph() as store:
         fill(store)
         yield store
+
+
+def planted_files(out_dir: Path, nodes: int = 2000, edges: int = 10000, seed: int = 5) -> tuple[list[Path], dict]:
+    """Files of a generated ecosystem with planted chains, gaps and 招商 candidates, and the planted truth."""
+    report = generate(nodes, edges, seed=seed, out_dir=out_dir)
+    return report.files, json.loads(Path(report.truth).read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def planted(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[GraphStore, dict]]:
+    """A graph of the planted ecosystem of ``planted_files``, and its truth."""
+    files, truth = planted_files(tmp_path_factory.mktemp("chains"))
+    with filled_graph(engine, lambda store: load_paths(store, files)) as store:
+        yield store, truth
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ checked against the generator's planted ground truth and against networkx comput
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,20 +18,10 @@ from graph.analytics.targets_rules import load_target_rules, parse_target_rules
 from graph.analytics.whatif import Addition, WhatIfError, whatif
 from graph.store import GraphStore
 from loaders import load_dataset
-from loaders.generate import generate
-from loaders.load import load_paths
 from tests.api_helpers import auth, fingerprint, keys_setting, make_client, to_nx
 from tests.conftest import filled_graph
 
 HUBS = ("Source", "Category", "Region")
-
-
-@pytest.fixture(scope="module")
-def planted(engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[GraphStore, dict[str, Any]]]:
-    report = generate(2000, 10000, seed=5, out_dir=tmp_path_factory.mktemp("chains"))
-    truth = json.loads(Path(report.truth).read_text(encoding="utf-8"))
-    with filled_graph(engine, lambda store: load_paths(store, report.files)) as store:
-        yield store, truth
 
 
 @pytest.fixture(scope="module")

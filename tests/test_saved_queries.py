@@ -238,6 +238,57 @@ def check_top_connected(client, g) -> None:
         assert got == want
 
 
+def expected_chain_targets(g: nx.MultiDiGraph, cluster: str, home: str = "山西省",
+                           fragile_max: int = 1) -> dict[str, tuple[str, int, list[str]]]:
+    """chain link → (status word, local enterprises, outside enterprise ids), from the export."""
+    regions = {n for n, t in g.nodes(data="type") if t == "Region"}
+    homes = [r for r in regions if g.nodes[r].get("name") == home]
+    if not homes:
+        return {}
+    parts = nx.DiGraph([(v, u) for u, v, k in g.edges(keys=True) if k == "PART_OF" and {u, v} <= regions])
+    parts.add_nodes_from(homes)
+    inside = {n for h in homes for n in nx.single_source_shortest_path_length(parts, h, cutoff=3)}
+    home_names = {g.nodes[r].get("name") for r in inside}
+    known = {g.nodes[r].get("name") for r in regions}
+    out = {}
+    for _, link, k in g.out_edges(cluster, keys=True):
+        if k != "HAS_LINK" or g.nodes[link].get("type") != "ChainLink":
+            continue
+        firms = {e for e, _, kk in g.in_edges(link, keys=True)
+                 if kk == "OPERATES_IN" and g.nodes[e].get("type") == "Enterprise"}
+        outside = sorted(e for e in firms if g.nodes[e].get("region") in known - home_names)
+        local = len(firms) - len(outside)
+        if local <= fragile_max:
+            out[link] = ("缺口" if local == 0 else "薄弱", local, outside)
+    return out
+
+
+def run_chain_targets(client, **params) -> dict[str, tuple[str, int, list[str]]]:
+    """chain link → (status, local enterprises, outside ids) of one cluster's run (``cluster`` given)."""
+    return {link: row for (_, link), row in run_all_chain_targets(client, **params).items()}
+
+
+def run_all_chain_targets(client, **params) -> dict[tuple[str, str], tuple[str, int, list[str]]]:
+    rows = records(run(client, "chain_targets", **params))
+    keys = [(row["cluster"], row["chain_link"]) for row in rows]
+    assert keys == sorted(keys)
+    assert all(row["outside_enterprises"] == len(row["outside_ids"]) for row in rows)
+    return {key: (row["status"], row["local_enterprises"], sorted(row["outside_ids"]))
+            for key, row in zip(keys, rows, strict=True)}
+
+
+def check_chain_targets(client, g) -> None:
+    """For every cluster and all at once, with two fragile limits."""
+    clusters = sorted(n for n, t in g.nodes(data="type") if t == "Cluster")
+    for fragile_max in (1, 0):
+        everything = {(c, link): row for c in clusters
+                      for link, row in expected_chain_targets(g, c, fragile_max=fragile_max).items()}
+        assert run_all_chain_targets(client, fragile_max=fragile_max) == everything
+        for cluster in clusters:
+            assert run_chain_targets(client, cluster=cluster, fragile_max=fragile_max) == \
+                {link: row for (c, link), row in everything.items() if c == cluster}
+
+
 CHECKS = {name.removeprefix("check_"): fn for name, fn in globals().items() if name.startswith("check_")}
 
 

@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from app.i18n import both, catalogue_json, t, t_text
+from app.i18n import both, catalogue_json, pair, t, t_text
 from app.pages.views import View, script_json
 from graph.ontology import LIUXIN_EN, NODE_TYPES, REL_TYPES, Liuxin, node_props, rel_props
 from graph.store import GraphStore
@@ -61,7 +62,7 @@ def _inline_script(text: str) -> Markup:
 
 
 @cache
-def _inline_assets() -> dict[str, Markup]:
+def inline_assets() -> dict[str, Markup]:
     def read(path: str) -> str:
         return (STATIC_DIR / path).read_text(encoding="utf-8")
 
@@ -203,14 +204,28 @@ def render(template: str, **context: Any) -> str:
     return environment().get_template(template).render(**context)
 
 
+def html_page(text: str, status: int = 200) -> HTMLResponse:
+    """A rendered page with the pages' security headers."""
+    return HTMLResponse(text, status_code=status, headers={"Content-Security-Policy": PAGE_CSP,
+                                                           "X-Content-Type-Options": "nosniff",
+                                                           "Referrer-Policy": "same-origin"})
+
+
+def not_found_page(key: str, **values: str) -> HTMLResponse:
+    """The 404 page for message ``key`` of the catalogue (its heading is ``key.heading``)."""
+    return html_page(render("error.html", page="error", heading=pair(f"{key}.heading"),
+                            message=pair(key, **values)), 404)
+
+
 def map_context(view_json: str) -> dict[str, Any]:
     """What a template including ``_map.html`` needs; ``view_json`` from ``script_json(view.to_json())``."""
     return {"has_map": True, "view_json": Markup(view_json), "ontology_json": Markup(ontology_json())}
 
 
-def map_page(page: str, title: str, view_json: str) -> str:
-    """A page that is a map (home, entity, cluster)."""
-    return render("map.html", page=page, title=title, **map_context(view_json))
+def map_page(page: str, title: str, view_json: str, cluster_url: str | None = None) -> str:
+    """A page that is a map (home, entity, cluster); a cluster's map links to its chain pages at
+    ``cluster_url``."""
+    return render("map.html", page=page, title=title, cluster_url=cluster_url, **map_context(view_json))
 
 
 # -- standalone files -------------------------------------------------------------------------------------
@@ -245,6 +260,6 @@ def standalone_html(view: View | dict[str, Any], store: GraphStore | None) -> st
     data = view.to_json() if isinstance(view, View) else view
     page = data.get("kind") if data.get("kind") in ("home", "entity", "cluster", "query") else "export"
     return render("map.html", page=page, title=data.get("title") or "创新生态云图", has_map=True, standalone=True,
-                  csp=Markup(STANDALONE_CSP), inline=_inline_assets(), view_json=Markup(script_json(data)),
+                  csp=Markup(STANDALONE_CSP), inline=inline_assets(), view_json=Markup(script_json(data)),
                   ontology_json=Markup(ontology_json()),
                   offline_json=Markup(script_json(offline_facts(store, data))))

@@ -7,14 +7,14 @@ sources say nothing about; the report is the analytics' cached one (``GET /api/a
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from app.auth import require
 from app.deps import services_of
-from app.pages.render import PAGE_CSP, render
+from app.pages.render import html_page, render
+from app.pages.urls import citation_url, cluster_url, entity_url
 from app.routes.pages import page_language
 from app.settings import Role
 
@@ -24,21 +24,6 @@ MARKS = {"present": "✓", "recorded_absent": "✕", "not_recorded": "?"}
 """The mark shown before each status word, so the table can be scanned without reading."""
 ENTITIES_SHOWN = 5
 """Most entities named in one cell; the cluster's own page lists them all."""
-
-
-def entity_url(entity_id: str) -> str:
-    return f"/entity/{quote(entity_id, safe='')}"
-
-
-def cluster_url(cluster_id: str) -> str:
-    return f"/clusters/{quote(cluster_id, safe='')}"
-
-
-def citation_url(citation: str) -> str:
-    """``src-sxrb#3`` → ``/sources/src-sxrb/3``; a citation without a section → ``/sources/src-sxrb``."""
-    source, _, section = citation.partition("#")
-    url = f"/sources/{quote(source, safe='')}"
-    return f"{url}/{quote(section, safe='')}" if section else url
 
 
 def by_role(report: list[dict[str, Any]], roles: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -62,5 +47,4 @@ def cluster_overview(request: Request) -> HTMLResponse:
     text = render("clusters.html", page="clusters", clusters=report, roles=roles, statuses=list(MARKS), marks=MARKS,
                   by_role=by_role(report, roles), shown=ENTITIES_SHOWN, entity_url=entity_url,
                   cluster_url=cluster_url, citation_url=citation_url)
-    return HTMLResponse(text, headers={"Content-Security-Policy": PAGE_CSP, "X-Content-Type-Options": "nosniff",
-                                       "Referrer-Policy": "same-origin"})
+    return html_page(text)

@@ -17,7 +17,16 @@ from app.cypher_text import RejectedCypher
 from app.deps import get_query_library, get_settings, get_store, services_of
 from app.fairness import heavy
 from app.i18n import pair
-from app.pages.render import PAGE_CSP, map_context, map_page, render, render_cell, standalone_html
+from app.pages.render import (
+    html_page,
+    map_context,
+    map_page,
+    not_found_page,
+    render,
+    render_cell,
+    standalone_html,
+)
+from app.pages.urls import cluster_url
 from app.pages.views import (
     ENTITY_DEPTH,
     ENTITY_LIMIT,
@@ -58,17 +67,6 @@ def _cache(request: Request) -> ViewCache:
     return services_of(request).view_cache
 
 
-def _html(text: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(text, status_code=status, headers={"Content-Security-Policy": PAGE_CSP,
-                                                           "X-Content-Type-Options": "nosniff",
-                                                           "Referrer-Policy": "same-origin"})
-
-
-def _not_found(key: str, **values: str) -> HTMLResponse:
-    """The 404 page for message ``key`` of the catalogue (its heading is ``key.heading``)."""
-    return _html(render("error.html", page="error", heading=pair(f"{key}.heading"), message=pair(key, **values)), 404)
-
-
 def _cached_view(request: Request, store: GraphStore, key: tuple, build) -> tuple[str, str]:
     """(title, view JSON text) of a view, built (and laid out) once per graph version and parameters."""
     cache = _cache(request)
@@ -81,10 +79,10 @@ def _cached_view(request: Request, store: GraphStore, key: tuple, build) -> tupl
     return hit
 
 
-def _respond(page: str, fmt: str, title: str, text: str) -> Response:
+def _respond(page: str, fmt: str, title: str, text: str, cluster_id: str | None = None) -> Response:
     if fmt == "json":
         return Response(text, media_type="application/json")
-    return _html(map_page(page, title, text))
+    return html_page(map_page(page, title, text, cluster_url(cluster_id) if cluster_id else None))
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -106,7 +104,7 @@ def entity(request: Request, entity_id: str = Path(min_length=1, max_length=200)
         title, text = _cached_view(request, store, ("entity", entity_id, depth, limit),
                                    lambda: entity_view(store, entity_id, depth, limit))
     except ViewNotFound:
-        return _not_found("page.not_found.entity", id=entity_id)
+        return not_found_page("page.not_found.entity", id=entity_id)
     return _respond("entity", format, title, text)
 
 
@@ -122,8 +120,8 @@ def cluster(request: Request, cluster_id: str = Path(min_length=1, max_length=20
     try:
         title, text = _cached_view(request, store, ("cluster", cluster_id), build)
     except ViewNotFound:
-        return _not_found("page.not_found.cluster", id=cluster_id)
-    return _respond("cluster", format, title, text)
+        return not_found_page("page.not_found.cluster", id=cluster_id)
+    return _respond("cluster", format, title, text, cluster_id)
 
 
 # -- saved queries ---------------------------------------------------------------------------------------
@@ -134,7 +132,7 @@ RETURNS_LABEL = {"table": "query.returns.table", "graph": "query.returns.graph",
 @router.get("/queries", response_class=HTMLResponse)
 def queries(library: QueryLibrary = Depends(get_query_library)) -> Response:
     found, problems = library.all()
-    return _html(render("queries.html", page="queries", queries=found, problems=[str(p) for p in problems],
+    return html_page(render("queries.html", page="queries", queries=found, problems=[str(p) for p in problems],
                         returns_label=RETURNS_LABEL))
 
 
@@ -237,9 +235,9 @@ def query_page(request: Request, name: str = Path(min_length=1, max_length=64),
     try:
         query = library.get(name)
     except QueryDefinitionError as exc:
-        return _not_found("page.bad_query", name=name, problem=str(exc))
+        return not_found_page("page.bad_query", name=name, problem=str(exc))
     if query is None:
-        return _not_found("page.not_found.query", name=name)
+        return not_found_page("page.not_found.query", name=name)
     given, found, chosen = resolve_entities(query, _form_values(request, query), index)
     problems = {p["param"]: p for p in found} if run else {}
     context: dict[str, Any] = {"result": None, "error": None, "has_map": False, "warnings": query.warnings()}
@@ -264,7 +262,7 @@ def query_page(request: Request, name: str = Path(min_length=1, max_length=64),
                 if result["graph"]["nodes"]:
                     context.update(map_context(script_json(place(view).to_json())))
     type_names = Markup(script_json({t.label: [t.zh, t.en] for t in NODE_TYPES}))
-    return _html(render("query.html", page="query", query=query, limit=limit, type_names_json=type_names,
+    return html_page(render("query.html", page="query", query=query, limit=limit, type_names_json=type_names,
                         fields=form_fields(query, given, problems, chosen, index), **context))
 
 

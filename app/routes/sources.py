@@ -12,8 +12,8 @@ from fastapi.responses import HTMLResponse
 from app.auth import require
 from app.deps import get_store
 from app.errors import ApiError
-from app.i18n import pair
-from app.pages.render import PAGE_CSP, render
+from app.pages.render import html_page, not_found_page, render
+from app.pages.urls import entity_url, source_url
 from app.routes.pages import page_language
 from app.schemas import error_responses
 from app.schemas_sources import (
@@ -32,9 +32,7 @@ from app.sources import (
     Source,
     all_sources,
     citing,
-    entity_page,
     get_source,
-    source_page,
 )
 from graph.ontology import NODE_TYPE_BY_LABEL, REL_TYPE_BY_NAME
 from graph.store import GraphStore
@@ -120,15 +118,8 @@ def one_section(source_id: str = SourceId, section: str = SectionKey, limit: int
 
 
 # -- pages -----------------------------------------------------------------------------------------------
-def _html(text: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(text, status_code=status, headers={"Content-Security-Policy": PAGE_CSP,
-                                                           "X-Content-Type-Options": "nosniff",
-                                                           "Referrer-Policy": "same-origin"})
-
-
 def _not_found(exc: _Missing) -> HTMLResponse:
-    return _html(render("error.html", page="error", heading=pair(f"{exc.key}.heading"),
-                        message=pair(exc.key, **exc.values)), 404)
+    return not_found_page(exc.key, **exc.values)
 
 
 def _groups(facts: Facts) -> list[dict]:
@@ -145,12 +136,12 @@ def _groups(facts: Facts) -> list[dict]:
 def _context(facts: Facts) -> dict:
     """What the templates need besides the source: the facts, and how to name and link things."""
     return {"groups": _groups(facts), "relationships": facts.relationships, "truncated": facts.truncated,
-            "limit": MAX_FACTS, "rel_types": REL_TYPE_BY_NAME, "source_url": source_page, "entity_url": entity_page}
+            "limit": MAX_FACTS, "rel_types": REL_TYPE_BY_NAME, "source_url": source_url, "entity_url": entity_url}
 
 
 @pages.get("/sources", response_class=HTMLResponse)
 def sources_list_page(store: GraphStore = Depends(get_store)) -> HTMLResponse:
-    return _html(render("sources.html", page="sources", sources=all_sources(store), source_url=source_page))
+    return html_page(render("sources.html", page="sources", sources=all_sources(store), source_url=source_url))
 
 
 @pages.get("/sources/{source_id}", response_class=HTMLResponse)
@@ -160,7 +151,7 @@ def source_detail_page(source_id: str = Path(min_length=1, max_length=200),
         source = _source(store, source_id)
     except _Missing as exc:
         return _not_found(exc)
-    return _html(render("source.html", page="source", source=source, **_context(citing(store, source.id))))
+    return html_page(render("source.html", page="source", source=source, **_context(citing(store, source.id))))
 
 
 @pages.get("/sources/{source_id}/{section}", response_class=HTMLResponse)
@@ -173,7 +164,7 @@ def source_section_page(source_id: str = Path(min_length=1, max_length=200),
     except _Missing as exc:
         return _not_found(exc)
     facts = citing(store, f"{source.id}#{found.key}")
-    return _html(render("source_section.html", page="source", source=source, section=found,
+    return html_page(render("source_section.html", page="source", source=source, section=found,
                         **_context(facts)))
 
 

@@ -136,13 +136,23 @@ def load_rules(path: str | Path | None = None) -> Rules:
     'Chain leader / lead enterprise'
     """
     path = Path(path) if path is not None else DEFAULT_RULES_PATH
+    return parse_rules(read_rules_file(path), source=str(path))
+
+
+def read_rules_file(path: Path) -> Any:
+    """The parsed YAML of a rules file.
+
+    Raises
+    ------
+    RulesError
+        When the file cannot be read or is not YAML, naming the file.
+    """
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise RulesError(f"{path}: cannot read the rules file ({exc.strerror})") from None
     except yaml.YAMLError as exc:
         raise RulesError(f"{path}: not valid YAML ({exc})") from None
-    return parse_rules(data, source=str(path))
 
 
 _ROLE_KEYS = {"role", "label", "label_en", "weight", "match"}

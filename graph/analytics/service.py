@@ -222,8 +222,8 @@ class Analytics:
 
     def whatif(self, cluster_id: str, remove: list[str], add: list[Addition]) -> dict:
         """Before and after removing and adding entities (see ``whatif``); nothing is written, nothing cached."""
-        self.cluster_report(cluster_id)  # an unknown cluster fails before the projection is read
-        return whatif(self.store, cluster_id, remove, add, self.rules, self.neighbourhood())
+        before = self.cluster_report(cluster_id)  # an unknown cluster fails before the projection is read
+        return whatif(self.store, cluster_id, remove, add, self.rules, self.neighbourhood(), before)
 
     # -- everything at once --------------------------------------------------------------
     def steps(self) -> list[Step]:

@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from graph.analytics.completeness_rules import CLUSTER_TYPE, STATUSES, Hop, RulesError, parse_path
+from graph.analytics.completeness_rules import CLUSTER_TYPE, STATUSES, Hop, RulesError, parse_path, read_rules_file
 
 DEFAULT_TARGET_RULES_PATH = Path(__file__).with_name("targets_rules.yaml")
 CANDIDATE_TYPE = "Enterprise"
@@ -57,13 +55,7 @@ def load_target_rules(path: str | Path | None = None, role_keys: list[str] | Non
     (['leader_partner', 'local_partner'], 12.0)
     """
     path = Path(path) if path is not None else DEFAULT_TARGET_RULES_PATH
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise RulesError(f"{path}: cannot read the rules file ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        raise RulesError(f"{path}: not valid YAML ({exc})") from None
-    return parse_target_rules(data, str(path), role_keys)
+    return parse_target_rules(read_rules_file(path), str(path), role_keys)
 
 
 def _number(value: Any, whole: bool = False) -> bool:

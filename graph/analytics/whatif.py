@@ -139,8 +139,11 @@ def _structure(hood: Neighbourhood, cluster_id: str, max_hops: int, remove: set[
 
 
 def whatif(store: GraphStore, cluster_id: str, remove: list[str] | None = None, add: list[Addition] | None = None,
-           rules: Rules | None = None, hood: Neighbourhood | None = None) -> dict[str, Any]:
+           rules: Rules | None = None, hood: Neighbourhood | None = None,
+           before: dict[str, Any] | None = None) -> dict[str, Any]:
     """Before and after removing ``remove`` and adding ``add`` to the cluster; nothing is written.
+
+    ``before`` is the cluster's 补链 report without related entities, if already computed.
 
     Returns
     -------
@@ -157,7 +160,7 @@ def whatif(store: GraphStore, cluster_id: str, remove: list[str] | None = None, 
     """
     rules = rules or load_rules()
     remove, add = list(dict.fromkeys(remove or [])), list(add or [])
-    before = completeness(store, rules, [cluster_id], related=False)[0]
+    before = before or completeness(store, rules, [cluster_id], related=False)[0]
     removed = _check(store, cluster_id, remove, add, {link["id"] for link in before["links"]})
     gone = frozenset(remove)
     after = _apply_additions(completeness(store, rules, [cluster_id], related=False, without=gone)[0], add, rules)
