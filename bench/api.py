@@ -209,8 +209,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="ecomap-bench-api-"))
     try:
         out = work / "generated"
-        generate(args.nodes, args.edges, args.seed, out, "csv")
-        files = sorted(p for p in out.rglob("*") if p.is_file())
+        files = sorted(generate(args.nodes, args.edges, args.seed, out, "csv").files)
 
         def run_one(name: str) -> dict:
             with make_engine(name, args, data_dir=work / "data", quick=args.quick) as engine:
