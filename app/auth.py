@@ -34,10 +34,12 @@ _bearer = HTTPBearer(auto_error=False, description="The API key as a bearer toke
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the key (``None`` when anonymous) and its role."""
+    """Who is calling: the key (``None`` when anonymous), its role and the key's name (non-secret: what
+    records the caller as author; ``None`` when anonymous)."""
 
     key: str | None
     role: Role
+    name: str | None = None
 
 
 def lookup_role(settings: Settings, presented: str) -> Role | None:
@@ -122,7 +124,7 @@ async def authenticate(request: Request, _origin: None = Depends(same_origin),
         record_failed_key(request)
         raise ApiError(401, "unauthorized", "The API key is not valid. Check ECOMAP_API_KEYS on the server.",
                        headers={"WWW-Authenticate": "Bearer"})
-    return Principal(presented, role)
+    return Principal(presented, role, settings.api_key_names.get(presented))
 
 
 def require(role: Role) -> Callable[..., Principal]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -12,7 +14,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from graph.factory import Backend, ConfigError, StoreConfig, managed_server, open_store
 from graph.store import DEFAULT_QUERY_MEMORY_MB, DEFAULT_ROW_CAP, DEFAULT_TIMEOUT_MS, GraphStore
 
-__all__ = ["Backend", "ConfigError", "Role", "Settings", "load_settings", "parse_api_keys"]
+__all__ = ["Backend", "ConfigError", "Role", "Settings", "key_name", "load_settings", "parse_api_key_names",
+           "parse_api_keys"]
 
 
 class Role(StrEnum):
@@ -96,6 +99,11 @@ class Settings(BaseSettings):
     def api_keys(self) -> dict[str, Role]:
         return parse_api_keys(self.api_keys_raw)
 
+    @cached_property
+    def api_key_names(self) -> dict[str, str]:
+        """Key → the non-secret name that stands for its holder (the author of a saved view)."""
+        return parse_api_key_names(self.api_keys_raw)
+
     @property
     def store_config(self) -> StoreConfig:
         return StoreConfig(backend=self.backend, data_dir=self.data_dir, graph=self.graph,
@@ -117,18 +125,56 @@ _FIELD_TO_ENV = {name: (f.validation_alias.choices[0] if isinstance(f.validation
                  for name, f in Settings.model_fields.items()}
 
 
-def parse_api_keys(raw: str) -> dict[str, Role]:
-    """``ECOMAP_API_KEYS`` is a comma-separated list of ``key:role`` (role defaults to viewer)."""
-    keys: dict[str, Role] = {}
+_NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+"""A key's name: letters, digits and ``_ . @ -``, at most 64 characters."""
+
+
+def _api_key_entries(raw: str) -> list[tuple[str | None, str, str]]:
+    """(name or None, key, role text) of each comma-separated item: ``key``, ``key:role`` or
+    ``name:key:role``."""
+    entries = []
     for item in filter(None, (part.strip() for part in raw.split(","))):
-        key, _, role = item.partition(":")
+        parts = item.split(":")
+        if len(parts) > 3:
+            raise ValueError(f"item {parts[0][:3]!r}… has more than three ':'-separated parts; write "
+                             "key, key:role or name:key:role")
+        name = parts.pop(0) if len(parts) == 3 else None
+        key, role = parts[0], parts[1] if len(parts) == 2 else ""
+        entries.append((name, key, role))
+    return entries
+
+
+def parse_api_keys(raw: str) -> dict[str, Role]:
+    """``ECOMAP_API_KEYS`` is a comma-separated list of ``key:role`` or ``name:key:role`` (role defaults
+    to viewer; a name is what stands for the key's holder where one is shown, e.g. a saved view's author)."""
+    keys: dict[str, Role] = {}
+    names: set[str] = set()
+    for name, key, role in _api_key_entries(raw):
         if len(key) < 8:
             raise ValueError(f"key {key[:3]!r}… is shorter than 8 characters")
+        if name is not None:
+            if not _NAME.match(name):
+                raise ValueError(f"key name {name[:64]!r} must be 1–64 letters, digits or _ . @ -")
+            if name in names:
+                raise ValueError(f"key name {name!r} is given twice")
+            names.add(name)
         try:
             keys[key] = Role(role or Role.VIEWER)
         except ValueError:
             raise ValueError(f"unknown role {role!r}; use one of {', '.join(r.value for r in Role)}") from None
     return keys
+
+
+def key_name(key: str) -> str:
+    """The name of a key given without one: ``key-`` and the first 8 hex digits of its sha256 (never
+    the key itself)."""
+    return "key-" + hashlib.sha256(key.encode()).hexdigest()[:8]
+
+
+def parse_api_key_names(raw: str) -> dict[str, str]:
+    """Key → name for every key of ``ECOMAP_API_KEYS`` (its given name, else ``key_name(key)``)."""
+    parse_api_keys(raw)
+    return {key: name or key_name(key) for name, key, _ in _api_key_entries(raw)}
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -21,6 +21,13 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,127}$")
 MAX_TEXT_LENGTH = 10_000
 """Longest accepted string property; longer values are rejected, never truncated."""
 
+SAVED_VIEW_LABEL = "SavedView"
+STORY_LABEL = "Story"
+RESERVED_LABELS = (SAVED_VIEW_LABEL, STORY_LABEL)
+"""Labels of the product's own records kept in the graph store beside the data (saved map views and the
+stories made of them, see ``graph.saved_views``). A node with one of them is never an ``:Entity`` and
+carries no type label, so every query over entities leaves it out."""
+
 
 class Liuxin(StrEnum):
     """The six 六新 categories."""

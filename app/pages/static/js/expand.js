@@ -70,5 +70,9 @@
     });
   }
 
-  Ecomap.expand = { neighbours: neighbours, focus: focus, expanded: function () { return expanded.slice(); } };
+  /** Mark `ids` as expanded without fetching them (a saved view holds their neighbours already). */
+  function restoreExpanded(ids) { expanded = ids.filter(function (id) { return S.records.has(id); }); }
+
+  Ecomap.expand = { neighbours: neighbours, focus: focus, expanded: function () { return expanded.slice(); },
+                    restoreExpanded: restoreExpanded };
 })();

@@ -225,8 +225,12 @@
   /** Ids of the relationships shown now. */
   function visibleEdgeIds() { return S.edgeView.getIds().filter(function (id) { return S.relRecords.has(id); }); }
 
+  /** The depth limit from the centre (0: none), and setting it (for saved views; apply() shows it). */
+  function depth() { return depthLimit; }
+  function setDepth(d) { depthLimit = d >= 0 && d <= 3 ? d : 0; }
+
   Ecomap.filters = { init: init, apply: apply, build: build, reset: reset, only: only, countBy: countBy,
-                     describe: describe, hidden: hidden,
+                     describe: describe, hidden: hidden, depth: depth, setDepth: setDepth,
                      visibleNodeIds: visibleNodeIds, visibleEdgeIds: visibleEdgeIds,
                      relHidden: function (type) { return hidden.rel.has(type); } };
   var resetButton = dom.$("filters-reset");

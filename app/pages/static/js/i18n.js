@@ -69,6 +69,7 @@
   var toggle = Ecomap.dom.$("lang-toggle");
   if (toggle) { toggle.addEventListener("click", function () { choose(current === "en" ? "zh" : "en"); }); }
 
-  Ecomap.i18n = { lang: lang, t: t, onChange: onChange, apply: apply };
+  // set(lang): switch the language as the header toggle does (saved views and stories use it)
+  Ecomap.i18n = { lang: lang, t: t, onChange: onChange, apply: apply, set: choose };
   apply(document);
 })();
